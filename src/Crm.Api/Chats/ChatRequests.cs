@@ -1,0 +1,7 @@
+namespace Crm.Api;
+
+public sealed record SendMessageRequest(string? Text, string? Transport, string? TemplateId, IReadOnlyList<string>? Attachments);
+
+public sealed record MarkReadRequest(long? UpToSeq);
+
+public sealed record AddMemberRequest(string? Kind, string? UserId, string? Transport, string? ServiceName);

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Crm.Api;
+
+/// <summary>Ready means this node's silo has joined the cluster as active and can serve grain calls.</summary>
+internal sealed class SiloReadyCheck(IServiceProvider services) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var membership = services.GetService<IClusterMembershipService>();
+        var local = services.GetService<ILocalSiloDetails>();
+        if (membership is null || local is null)
+            return Task.FromResult(HealthCheckResult.Healthy("No local silo (client node)."));
+        var status = membership.CurrentSnapshot.GetSiloStatus(local.SiloAddress);
+        return Task.FromResult(status == SiloStatus.Active
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy($"The silo is {status}."));
+    }
+}
+
+public static class HealthEndpoints
+{
+    public static IServiceCollection AddCrmHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
+        return services;
+    }
+
+    public static void MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).WithTags("Operations");
+        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).WithTags("Operations");
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Crm.Api;
+
+/// <summary>
+/// The one place unexpected exceptions become ProblemDetails. A request that could not be read
+/// (malformed JSON, a wrong type) is the caller's error and names the field; anything else is a 500
+/// without internals.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails problem;
+        if (exception is BadHttpRequestException bad)
+        {
+            problem = bad.InnerException is JsonException json
+                ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [FieldOf(json.Path)] = ["The value is malformed or of the wrong type."] })
+                : new ProblemDetails { Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read." };
+            problem.Status = bad.StatusCode;
+            problem.Title = "The request is not valid.";
+        }
+        else
+        {
+            LogUnhandled(logger, exception, context.Request.Method, context.Request.Path);
+            problem = new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "An unexpected error occurred." };
+        }
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary><c>$.contacts[0].type</c> becomes <c>contacts[0].type</c>; the body itself is <c>body</c>.</summary>
+    private static string FieldOf(string? path)
+    {
+        var field = path?.TrimStart('$').TrimStart('.');
+        return string.IsNullOrEmpty(field) ? "body" : field;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}

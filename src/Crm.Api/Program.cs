@@ -1,0 +1,39 @@
+using Crm.Api;
+using Crm.Silo;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+var crm = builder.Configuration.GetCrmOptions();
+if (crm.Storage == StorageMode.Postgres)
+    await CrmDatabase.MigrateAsync(builder.Configuration.GetCrmConnectionString());
+if (args.Contains("migrate"))
+    return;
+
+builder.UseOrleans(silo => silo.AddCrmSilo(builder.Configuration));
+builder.Services.ConfigureHttpJsonOptions(o => CrmJson.Configure(o.SerializerOptions));
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddCrmAuthorization();
+builder.Services.AddCrmHealthChecks();
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.MapScalarApiReference("/docs");
+app.MapHealthEndpoints();
+app.MapTenantEndpoints();
+app.MapClientEndpoints();
+app.MapChatEndpoints();
+app.MapMessageEndpoints();
+app.MapTemplateEndpoints();
+
+await app.RunAsync();
+
+public partial class Program;

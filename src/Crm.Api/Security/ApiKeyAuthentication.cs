@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Crm.Grains;
+using Crm.Silo;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Crm.Api;
+
+/// <summary>Resolves <c>Authorization: Bearer &lt;key&gt;</c> to tenant, user and role; the tenant never comes from the request.</summary>
+internal sealed class ApiKeyAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IGrainFactory grains,
+    IConfiguration configuration) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string TenantClaim = "crm:tenant";
+    public const string UserClaim = "crm:user";
+    public const string KeyClaim = "crm:key";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.NoResult();
+        var key = header["Bearer ".Length..].Trim();
+
+        if (configuration.GetCrmOptions().SystemKey is { Length: > 0 } systemKey && SameText(key, systemKey))
+            return Success(new Claim(ClaimTypes.Role, Permissions.SystemRole), new Claim(UserClaim, "system"), new Claim(KeyClaim, "system"));
+        if (!ApiKeys.TryParse(key, out var tenantId, out var userId, out var secret))
+            return AuthenticateResult.Fail("Unknown API key.");
+        var actor = await grains.GetGrain<ITenantGrain>(tenantId).AuthenticateAsync(userId, ApiKeys.Hash(secret));
+        if (actor is null)
+            return AuthenticateResult.Fail("Unknown API key.");
+        return Success(
+            new Claim(ClaimTypes.Role, EnumText.Of(actor.Role)),
+            new Claim(TenantClaim, actor.TenantId),
+            new Claim(UserClaim, actor.UserId),
+            new Claim(KeyClaim, actor.KeyId));
+    }
+
+    private AuthenticateResult Success(params Claim[] claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+
+    private static bool SameText(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(a)), SHA256.HashData(Encoding.UTF8.GetBytes(b)));
+}
+
+public static class PrincipalExtensions
+{
+    public static Actor Actor(this ClaimsPrincipal user) => new()
+    {
+        TenantId = user.FindFirstValue(ApiKeyAuthentication.TenantClaim) ?? throw new InvalidOperationException("No tenant on this principal."),
+        UserId = user.FindFirstValue(ApiKeyAuthentication.UserClaim)!,
+        Role = EnumText.TryParse<Role>(user.FindFirstValue(ClaimTypes.Role), out var role) ? role : throw new InvalidOperationException("No role on this principal."),
+        KeyId = user.FindFirstValue(ApiKeyAuthentication.KeyClaim)!,
+    };
+
+    public static string TenantId(this ClaimsPrincipal user) => user.Actor().TenantId;
+}
+
+public static class AuthorizationSetup
+{
+    public static IServiceCollection AddCrmAuthorization(this IServiceCollection services)
+    {
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthorization(options =>
+        {
+            foreach (var permission in Enum.GetValues<Permission>())
+                options.AddPolicy(permission.ToString(), p => p.RequireAuthenticatedUser()
+                    .RequireAssertion(ctx => Permissions.Allows(ctx.User.FindFirstValue(ClaimTypes.Role), permission)));
+        });
+        return services;
+    }
+
+    public static TBuilder Require<TBuilder>(this TBuilder builder, Permission permission) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(permission.ToString());
+}

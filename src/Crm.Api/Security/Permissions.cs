@@ -1,0 +1,45 @@
+using Crm.Grains;
+
+namespace Crm.Api;
+
+public enum Permission
+{
+    CreateTenants,
+    ReadClients,
+    WriteClients,
+    DeleteClients,
+    ReadChats,
+    SendMessages,
+    MarkRead,
+    ManageMembers,
+    ReadTemplates,
+    ManageTemplates,
+    ManageUsers,
+}
+
+/// <summary>What each role may do: the one table every endpoint is checked against.</summary>
+public static class Permissions
+{
+    public const string SystemRole = "system";
+
+    private static readonly Permission[] Sales =
+        [Permission.ReadClients, Permission.WriteClients, Permission.ReadChats, Permission.SendMessages];
+
+    private static readonly Permission[] Agent =
+        [.. Sales, Permission.MarkRead, Permission.ManageMembers, Permission.ReadTemplates];
+
+    private static readonly Permission[] Lead = Agent;
+
+    public static readonly IReadOnlyDictionary<Role, IReadOnlySet<Permission>> ByRole = new Dictionary<Role, IReadOnlySet<Permission>>
+    {
+        [Role.Sales] = Sales.ToHashSet(),
+        [Role.Agent] = Agent.ToHashSet(),
+        [Role.Lead] = Lead.ToHashSet(),
+        [Role.Admin] = Enum.GetValues<Permission>().Where(p => p != Permission.CreateTenants).ToHashSet(),
+    };
+
+    public static bool Allows(string? role, Permission permission) =>
+        role == SystemRole
+            ? permission == Permission.CreateTenants
+            : EnumText.TryParse<Role>(role, out var r) && ByRole[r].Contains(permission);
+}

@@ -1,0 +1,55 @@
+namespace Crm.Grains;
+
+/// <summary>Pure decisions of the chat: what may be sent, on which transport, and what counts as unread.</summary>
+public static class ChatRules
+{
+    public const int MaxTextLength = 4096;
+    public const int MaxAttachments = 10;
+    public const int RecentKeysKept = 1000;
+    public const int MaxIdempotencyKeyLength = 200;
+
+    /// <summary>The transport asked for; else the one the client last wrote on; else the client's first reachable contact.</summary>
+    public static Transport? ChooseTransport(Transport? asked, Transport? lastInbound, ClientProfile client)
+    {
+        if (asked is not null)
+            return asked;
+        if (lastInbound is not null)
+            return lastInbound;
+        if (client.Contacts.Count > 0)
+            return ContactRules.TransportOf(client.Contacts[0].Type);
+        if (client.Phone is not null)
+            return Transport.Sms;
+        if (client.Email is not null)
+            return Transport.Email;
+        return null;
+    }
+
+    public static bool OptedOut(ClientProfile client, Transport transport) =>
+        client.Consent.TryGetValue(transport, out var consent) && !consent.OptedIn;
+
+    public static void ValidateText(string? text, bool hasOtherContent, Errors errors)
+    {
+        if (string.IsNullOrWhiteSpace(text) && !hasOtherContent)
+            errors.Add("text", "Text is required unless a template or attachments are given.");
+        else if (text is { Length: > MaxTextLength })
+            errors.Add("text", $"At most {MaxTextLength} characters.");
+    }
+
+    public static long Unread(ChatState chat, string userId) =>
+        chat.InboundCount - (chat.ReadHorizons.TryGetValue(userId, out var horizon) ? horizon.InboundCount : 0);
+
+    public static string IdempotencyKey(string key) => "idem:" + key;
+
+    public static string ProviderKey(Transport transport, string providerMessageId) =>
+        $"prov:{EnumText.Of(transport)}:{providerMessageId}";
+
+    /// <summary>Keeps the newest keys only; the oldest (lowest seq) go first.</summary>
+    public static void Remember(Dictionary<string, long> keys, string key, long seq)
+    {
+        keys[key] = seq;
+        if (keys.Count <= RecentKeysKept)
+            return;
+        foreach (var old in keys.OrderBy(k => k.Value).Take(keys.Count - RecentKeysKept).Select(k => k.Key).ToList())
+            keys.Remove(old);
+    }
+}

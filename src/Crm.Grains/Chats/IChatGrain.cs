@@ -1,0 +1,29 @@
+namespace Crm.Grains;
+
+/// <summary>
+/// The one chat of a client (key <c>{tenant}/{clientId}</c>): members, the message sequence, read
+/// horizons per user, and the recent keys that make sends and provider redeliveries idempotent.
+/// </summary>
+public interface IChatGrain : IGrainWithStringKey
+{
+    /// <summary>The chat, created with the client as its first member if it does not exist yet.</summary>
+    Task<Result<ChatView>> OpenAsync(Actor actor);
+
+    /// <summary>The chat as the actor sees it; NotFound if it was never created.</summary>
+    Task<Result<ChatView>> GetAsync(Actor actor);
+
+    /// <summary>Stores an outbound message as queued; a repeated idempotency key returns the first message.</summary>
+    Task<Result<ChatMessage>> SendAsync(OutgoingMessage message, Actor actor);
+
+    /// <summary>Stores an inbound message once, however often the provider delivers it.</summary>
+    Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message);
+
+    /// <summary>Messages by seq, ascending, after <paramref name="after"/> or else before <paramref name="before"/>.</summary>
+    Task<Result<Page<ChatMessage>>> GetMessagesAsync(long? before, long? after, int limit);
+
+    /// <summary>Moves the actor's read horizon forward to <paramref name="upToSeq"/> and sets readAt on those messages.</summary>
+    Task<Result<ChatView>> MarkReadAsync(long upToSeq, Actor actor);
+
+    /// <summary>Adds a member; the same participant twice changes nothing.</summary>
+    Task<Result<ChatView>> AddMemberAsync(MemberDraft member, Actor actor);
+}

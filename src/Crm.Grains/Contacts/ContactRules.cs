@@ -1,0 +1,87 @@
+using System.Net.Mail;
+using PhoneNumbers;
+
+namespace Crm.Grains;
+
+/// <summary>Normalises contact values so that one person's number or address has exactly one spelling.</summary>
+public static class ContactRules
+{
+    public const int MaxValueLength = 256;
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    /// <summary>Returns the normalised value, or null with the reason it is not acceptable.</summary>
+    public static string? Normalize(ContactType type, string? raw, out string? error)
+    {
+        error = null;
+        var value = raw?.Trim() ?? "";
+        if (value.Length == 0)
+        {
+            error = "A contact value is required.";
+            return null;
+        }
+        if (value.Length > MaxValueLength)
+        {
+            error = $"A contact value is at most {MaxValueLength} characters.";
+            return null;
+        }
+        return type switch
+        {
+            ContactType.Phone or ContactType.Whatsapp => NormalizePhone(value, out error),
+            ContactType.Email => NormalizeEmail(value, out error),
+            ContactType.Telegram => NormalizeTelegram(value, out error),
+            _ => value,
+        };
+    }
+
+    public static string? NormalizePhone(string value, out string? error)
+    {
+        error = null;
+        if (value.StartsWith("whatsapp:", StringComparison.OrdinalIgnoreCase))
+            value = value["whatsapp:".Length..];
+        try
+        {
+            var number = Phones.Parse(value, "ZZ");
+            if (Phones.IsValidNumber(number))
+                return Phones.Format(number, PhoneNumberFormat.E164);
+        }
+        catch (NumberParseException)
+        {
+        }
+        error = "Not a valid phone number; give it in international form, e.g. +14155550123.";
+        return null;
+    }
+
+    public static string? NormalizeEmail(string value, out string? error)
+    {
+        error = null;
+        if (MailAddress.TryCreate(value, out var address) && address.Address == value && value.Contains('@'))
+            return value.ToLowerInvariant();
+        error = "Not a valid email address.";
+        return null;
+    }
+
+    private static string? NormalizeTelegram(string value, out string? error)
+    {
+        error = null;
+        var handle = value.TrimStart('@');
+        var numericId = handle.Length is > 0 and <= 20 && handle.All(char.IsAsciiDigit);
+        var username = handle.Length is >= 4 and <= 32 && handle.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+        if (numericId || username)
+            return handle.ToLowerInvariant();
+        error = "Not a valid Telegram handle: 4-32 letters, digits or underscores, or a numeric chat id.";
+        return null;
+    }
+
+    /// <summary>The transport a contact of this type is reached on.</summary>
+    public static Transport TransportOf(ContactType type) => type switch
+    {
+        ContactType.Email => Transport.Email,
+        ContactType.Phone => Transport.Sms,
+        ContactType.Telegram => Transport.Telegram,
+        ContactType.Whatsapp => Transport.Whatsapp,
+        _ => Transport.Other,
+    };
+
+    public static string GrainKey(string tenantId, ContactType type, string normalizedValue) =>
+        $"{tenantId}/{EnumText.Of(type)}/{normalizedValue}";
+}

@@ -1,0 +1,11 @@
+namespace Crm.Grains;
+
+/// <summary>Reads over a tenant's projections that no single grain can answer (key <c>{tenant}</c>).</summary>
+public interface ITenantQueryGrain : IGrainWithStringKey
+{
+    Task<Page<ClientProfile>> SearchClientsAsync(string? query, int limit, string? cursor);
+
+    Task<Page<ChatView>> ListChatsAsync(string userId, bool unreadOnly, int limit, string? cursor);
+
+    Task<Page<ChatMessage>> SearchMessagesAsync(string query, int limit, string? cursor);
+}

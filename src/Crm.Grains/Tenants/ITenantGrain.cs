@@ -1,0 +1,22 @@
+namespace Crm.Grains;
+
+/// <summary>A tenant (key <c>{tenant}</c>): its name, users, roles and the hashes of their API keys.</summary>
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the tenant with its first admin user.</summary>
+    Task<Result<TenantCreated>> CreateAsync(string? name);
+
+    Task<TenantInfo?> GetAsync();
+
+    Task<Result<UserCreated>> CreateUserAsync(string? name, Role role, Actor actor);
+
+    Task<Page<UserInfo>> ListUsersAsync(int limit, string? cursor);
+
+    Task<UserInfo?> GetUserAsync(string userId);
+
+    /// <summary>Deactivates a user; its keys stop working at once.</summary>
+    Task<Result<UserInfo>> DeactivateUserAsync(string userId, Actor actor);
+
+    /// <summary>The actor for an active user whose key secret hashes to <paramref name="secretHash"/>, else null.</summary>
+    Task<Actor?> AuthenticateAsync(string userId, string secretHash);
+}

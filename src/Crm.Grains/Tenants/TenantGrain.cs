@@ -1,0 +1,86 @@
+namespace Crm.Grains;
+
+[GrainType("tenant")]
+internal sealed class TenantGrain(
+    [PersistentState("tenant", StorageNames.Crm)] IPersistentState<TenantState> state,
+    IAuditLog audit,
+    TimeProvider clock) : Grain, ITenantGrain
+{
+    private string TenantId => this.GetPrimaryKeyString();
+    private Dictionary<string, TenantUser> Users => state.State.Users;
+
+    public async Task<Result<TenantCreated>> CreateAsync(string? name)
+    {
+        if (state.State.Tenant is not null)
+            return Result<TenantCreated>.Conflict("The tenant already exists.");
+        var errors = new Errors();
+        TenantRules.ValidateName(name, errors);
+        if (errors.Any)
+            return errors.ToResult<TenantCreated>();
+
+        var tenant = new TenantInfo { Id = TenantId, Name = name!.Trim(), CreatedAt = clock.Now() };
+        state.State.Tenant = tenant;
+        var admin = AddUser("Administrator", Role.Admin);
+        await state.WriteStateAsync();
+        await audit.AppendAsync(AuditEvent.Of(Actor.System(TenantId), tenant.CreatedAt, "tenant.created", "tenant", TenantId));
+        return Result<TenantCreated>.Ok(new TenantCreated { Tenant = tenant, Admin = admin });
+    }
+
+    public Task<TenantInfo?> GetAsync() => Task.FromResult(state.State.Tenant);
+
+    public async Task<Result<UserCreated>> CreateUserAsync(string? name, Role role, Actor actor)
+    {
+        if (state.State.Tenant is null)
+            return Result<UserCreated>.NotFound();
+        var errors = new Errors();
+        TenantRules.ValidateName(name, errors);
+        if (Users.Count >= TenantRules.MaxUsers)
+            errors.Add("name", $"A tenant has at most {TenantRules.MaxUsers} users.");
+        if (errors.Any)
+            return errors.ToResult<UserCreated>();
+
+        var created = AddUser(name!.Trim(), role);
+        await state.WriteStateAsync();
+        await audit.AppendAsync(AuditEvent.Of(actor, created.User.CreatedAt, "user.created", "user", created.User.Id, data: $"{{\"role\":\"{EnumText.Of(role)}\"}}"));
+        return Result<UserCreated>.Ok(created);
+    }
+
+    public Task<Page<UserInfo>> ListUsersAsync(int limit, string? cursor) =>
+        Task.FromResult(Paging.ByKey(Users.Values.Select(u => u.Info), u => u.Id, limit, cursor));
+
+    public Task<UserInfo?> GetUserAsync(string userId) => Task.FromResult(Users.GetValueOrDefault(userId)?.Info);
+
+    public async Task<Result<UserInfo>> DeactivateUserAsync(string userId, Actor actor)
+    {
+        if (!Users.TryGetValue(userId, out var user))
+            return Result<UserInfo>.NotFound();
+        if (!user.Info.Active)
+            return Result<UserInfo>.Ok(user.Info);
+        if (user.Info.Role == Role.Admin && Users.Values.Count(u => u.Info is { Active: true, Role: Role.Admin }) == 1)
+            return Result<UserInfo>.Conflict("The last active admin of a tenant cannot be deactivated.");
+
+        var now = clock.Now();
+        user.Info = user.Info with { Active = false, DeactivatedAt = now };
+        user.KeyHash = "";
+        await state.WriteStateAsync();
+        await audit.AppendAsync(AuditEvent.Of(actor, now, "user.deactivated", "user", userId));
+        return Result<UserInfo>.Ok(user.Info);
+    }
+
+    public Task<Actor?> AuthenticateAsync(string userId, string secretHash)
+    {
+        var user = Users.GetValueOrDefault(userId);
+        var ok = user is { Info.Active: true } && user.KeyHash.Length > 0 && ApiKeys.Matches(secretHash, user.KeyHash);
+        return Task.FromResult(ok
+            ? new Actor { TenantId = TenantId, UserId = userId, Role = user!.Info.Role, KeyId = user.KeyId }
+            : null);
+    }
+
+    private UserCreated AddUser(string name, Role role)
+    {
+        var info = new UserInfo { Id = Ids.New("us"), Name = name, Role = role, CreatedAt = clock.Now() };
+        var (key, hash) = ApiKeys.Issue(TenantId, info.Id);
+        Users[info.Id] = new TenantUser { Info = info, KeyHash = hash, KeyId = Ids.New("key") };
+        return new UserCreated { User = info, ApiKey = key };
+    }
+}

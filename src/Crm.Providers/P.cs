@@ -1,0 +1,1 @@
+namespace Crm.Providers; internal static class Placeholder { }

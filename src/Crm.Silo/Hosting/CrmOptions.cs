@@ -1,0 +1,18 @@
+namespace Crm.Silo;
+
+public enum StorageMode { Postgres, Memory }
+
+/// <summary>How the silo stores data and joins its cluster (section <c>Crm</c>; the connection string is <c>ConnectionStrings:Crm</c>).</summary>
+public sealed class CrmOptions
+{
+    public const string SectionName = "Crm";
+
+    public StorageMode Storage { get; set; } = StorageMode.Postgres;
+    public string ClusterId { get; set; } = "crm";
+    public string ServiceId { get; set; } = "crm";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The key that may create tenants (environment <c>CRM_SYSTEM_KEY</c>); without it no tenant can be created.</summary>
+    public string? SystemKey { get; set; }
+}

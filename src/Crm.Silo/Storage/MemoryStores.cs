@@ -1,0 +1,192 @@
+using System.Globalization;
+using Crm.Grains;
+
+namespace Crm.Silo;
+
+/// <summary>The stores of <c>--memory</c> mode: one process, nothing kept after it stops.</summary>
+internal sealed class MemoryChatStore : IChatStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Tenant, string Chat), List<ChatMessage>> _messages = [];
+    private readonly Dictionary<(string Tenant, string Chat), ChatSummary> _chats = [];
+    private readonly Dictionary<(string Tenant, string Chat, string User), long> _reads = [];
+    private readonly MemoryClientIndex _clients;
+
+    public MemoryChatStore(MemoryClientIndex clients) => _clients = clients;
+
+    public Task<ChatMessage> AppendAsync(string tenantId, ChatMessage message, ChatSummary summary)
+    {
+        lock (_gate)
+        {
+            var list = Messages(tenantId, message.ChatId);
+            var duplicate = list.FirstOrDefault(m =>
+                (message.IdempotencyKey is not null && m.IdempotencyKey == message.IdempotencyKey) ||
+                (message.ProviderMessageId is not null && m.Transport == message.Transport && m.ProviderMessageId == message.ProviderMessageId));
+            if (duplicate is not null)
+                return Task.FromResult(duplicate);
+            if (list.Count > 0 && list[^1].Seq >= message.Seq)
+                throw new InvalidOperationException($"Seq {message.Seq} of chat {message.ChatId} is taken by another message.");
+            list.Add(message);
+            _chats[(tenantId, message.ChatId)] = summary;
+            return Task.FromResult(message);
+        }
+    }
+
+    public Task UpsertChatAsync(ChatSummary summary)
+    {
+        lock (_gate)
+        {
+            var key = (summary.TenantId, summary.ChatId);
+            _chats[key] = _chats.TryGetValue(key, out var old) && old.LastSeq > summary.LastSeq ? old with { Members = summary.Members } : summary;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<ChatMessage?> ReadLastAsync(string tenantId, string chatId)
+    {
+        lock (_gate)
+            return Task.FromResult(Messages(tenantId, chatId).LastOrDefault());
+    }
+
+    public Task<ChatMessage?> ReadMessageAsync(string tenantId, string chatId, long seq)
+    {
+        lock (_gate)
+            return Task.FromResult(Messages(tenantId, chatId).FirstOrDefault(m => m.Seq == seq));
+    }
+
+    public Task<IReadOnlyList<ChatMessage>> ReadMessagesAsync(string tenantId, string chatId, long? before, long? after, int limit)
+    {
+        lock (_gate)
+        {
+            var range = Messages(tenantId, chatId).Where(m => m.Seq > (after ?? 0) && m.Seq < (before ?? long.MaxValue));
+            IReadOnlyList<ChatMessage> page = after is not null || before is null
+                ? range.Take(limit).ToList()
+                : range.TakeLast(limit).ToList();
+            return Task.FromResult(page);
+        }
+    }
+
+    public Task<long> InboundCountAtAsync(string tenantId, string chatId, long seq)
+    {
+        lock (_gate)
+            return Task.FromResult(Messages(tenantId, chatId).LastOrDefault(m => m.Seq <= seq)?.InboundCount ?? 0);
+    }
+
+    public Task MarkReadAsync(string tenantId, string chatId, string userId, long upToSeq, long inboundCount, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            _reads[(tenantId, chatId, userId)] = Math.Max(_reads.GetValueOrDefault((tenantId, chatId, userId)), inboundCount);
+            var list = Messages(tenantId, chatId);
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is { Direction: MessageDirection.Inbound, ReadAt: null } m && m.Seq <= upToSeq)
+                    list[i] = m with { ReadAt = at };
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, int limit, string? cursor)
+    {
+        lock (_gate)
+        {
+            var rows = _chats.Values
+                .Where(c => c.TenantId == tenantId)
+                .Select(c => (Chat: c, Client: _clients.Get(tenantId, c.ClientId), Read: _reads.GetValueOrDefault((tenantId, c.ChatId, userId))))
+                .Where(r => r.Client is { DeletedAt: null })
+                .Where(r => !unreadOnly || r.Chat.InboundCount > r.Read)
+                .Select(r => (Key: SortKey(r.Chat), View: new ChatView
+                {
+                    Id = r.Chat.ChatId,
+                    ClientId = r.Chat.ClientId,
+                    CreatedAt = r.Chat.CreatedAt,
+                    LastMessageAt = r.Chat.LastMessageAt,
+                    UnreadCount = r.Chat.InboundCount - r.Read,
+                    LastMessage = r.Chat.LastMessage,
+                    Members = r.Chat.Members,
+                    ClientName = string.Join(' ', new[] { r.Client!.FirstName, r.Client.LastName }.Where(s => s is not null)),
+                }))
+                .OrderByDescending(r => r.Key, StringComparer.Ordinal)
+                .Where(r => cursor is null || string.CompareOrdinal(r.Key, cursor) < 0)
+                .Take(limit + 1)
+                .ToList();
+            var more = rows.Count > limit;
+            if (more)
+                rows.RemoveAt(limit);
+            return Task.FromResult(new Page<ChatView> { Items = rows.Select(r => r.View).ToList(), NextCursor = more ? rows[^1].Key : null });
+        }
+    }
+
+    public Task<Page<ChatMessage>> SearchMessagesAsync(string tenantId, string query, int limit, string? cursor)
+    {
+        var words = query.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        lock (_gate)
+        {
+            var hits = _messages.Where(p => p.Key.Tenant == tenantId)
+                .SelectMany(p => p.Value)
+                .Where(m => words.All(w => m.Text.Contains(w, StringComparison.OrdinalIgnoreCase)))
+                .OrderByDescending(m => m.Id, StringComparer.Ordinal)
+                .Where(m => cursor is null || string.CompareOrdinal(m.Id, cursor) < 0)
+                .Take(limit + 1)
+                .ToList();
+            var more = hits.Count > limit;
+            if (more)
+                hits.RemoveAt(limit);
+            return Task.FromResult(new Page<ChatMessage> { Items = hits, NextCursor = more ? hits[^1].Id : null });
+        }
+    }
+
+    private static string SortKey(ChatSummary c) =>
+        (c.LastMessageAt ?? c.CreatedAt).UtcTicks.ToString("D20", CultureInfo.InvariantCulture) + "~" + c.ChatId;
+
+    private List<ChatMessage> Messages(string tenantId, string chatId)
+    {
+        if (!_messages.TryGetValue((tenantId, chatId), out var list))
+            _messages[(tenantId, chatId)] = list = [];
+        return list;
+    }
+}
+
+internal sealed class MemoryClientIndex : IClientIndex
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Tenant, string Client), ClientProfile> _clients = [];
+
+    public Task UpsertAsync(string tenantId, ClientProfile profile)
+    {
+        lock (_gate)
+            _clients[(tenantId, profile.Id)] = profile;
+        return Task.CompletedTask;
+    }
+
+    public ClientProfile? Get(string tenantId, string clientId)
+    {
+        lock (_gate)
+            return _clients.GetValueOrDefault((tenantId, clientId));
+    }
+
+    public Task<Page<ClientProfile>> SearchAsync(string tenantId, string? query, int limit, string? cursor)
+    {
+        var needle = query?.Trim().ToLowerInvariant();
+        lock (_gate)
+        {
+            var matches = _clients.Where(p => p.Key.Tenant == tenantId).Select(p => p.Value)
+                .Where(c => c.DeletedAt is null && (string.IsNullOrEmpty(needle) || ClientRules.SearchText(c).Contains(needle, StringComparison.Ordinal)));
+            return Task.FromResult(Paging.ByKey(matches, c => c.Id, limit, cursor));
+        }
+    }
+}
+
+internal sealed class MemoryAuditLog : IAuditLog
+{
+    private readonly Lock _gate = new();
+    private readonly List<AuditEvent> _events = [];
+
+    public Task AppendAsync(AuditEvent entry)
+    {
+        lock (_gate)
+            _events.Add(entry);
+        return Task.CompletedTask;
+    }
+}
