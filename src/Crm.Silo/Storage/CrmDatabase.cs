@@ -14,11 +14,23 @@ public static class CrmDatabase
         EnsureDatabase.For.PostgresqlDatabase(connectionString, new DbUp.Engine.Output.NoOpUpgradeLog());
 
         // Silos starting together must not apply the same script twice.
-        await using var lockConnection = new NpgsqlConnection(connectionString);
+        await using var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await lockConnection.OpenAsync(cancellationToken);
         await using (var take = new NpgsqlCommand($"select pg_advisory_lock({MigrationLockId})", lockConnection))
             await take.ExecuteNonQueryAsync(cancellationToken);
+        try
+        {
+            Upgrade(connectionString);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"select pg_advisory_unlock({MigrationLockId})", lockConnection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
 
+    private static void Upgrade(string connectionString)
+    {
         var upgrade = DeployChanges.To.PostgresqlDatabase(connectionString)
             .WithScriptsEmbeddedInAssembly(typeof(CrmDatabase).Assembly, name => name.StartsWith(ResourcePrefix, StringComparison.Ordinal))
             .WithTransactionPerScript()
