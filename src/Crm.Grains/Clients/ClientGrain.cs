@@ -96,7 +96,7 @@ internal sealed class ClientGrain(
 
         var now = clock.Now();
         var contact = new Contact { Id = Ids.New("ct"), Type = value.Type, Value = value.Value, CreatedAt = now, UpdatedAt = now };
-        await SaveAsync(Profile with { Contacts = [.. Profile.Contacts, contact], UpdatedAt = now }, actor, "client.contact_added", contact.Id);
+        await SaveAsync(Profile with { Contacts = [.. Profile.Contacts, contact], UpdatedAt = now }, actor, "client.contact_added", JsonSerializer.Serialize(new { contactId = contact.Id, type = EnumText.Of(contact.Type) }));
         return Result<Contact>.Ok(contact);
     }
 
@@ -109,7 +109,7 @@ internal sealed class ClientGrain(
             return Result<ClientProfile>.NotFound("No such contact on this client.");
 
         var next = Profile with { Contacts = Profile.Contacts.Where(c => c.Id != contactId).ToList(), UpdatedAt = clock.Now() };
-        await SaveAsync(next, actor, "client.contact_removed", contactId);
+        await SaveAsync(next, actor, "client.contact_removed", JsonSerializer.Serialize(new { contactId }));
         await ReleaseAsync([contact]);
         return Result<ClientProfile>.Ok(next);
     }

@@ -1,0 +1,217 @@
+namespace Crm.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ClientGrainTests(ClusterFixture fixture)
+{
+    private IGrainFactory Grains => fixture.Grains;
+
+    [Fact]
+    public async Task CreatingWithoutFirstNameIsInvalidAndStoresNothing()
+    {
+        var tenant = Fresh.Tenant();
+        var grain = Grains.GetGrain<IClientGrain>(Ids.Key(tenant, Ids.New("cl")));
+
+        var result = await grain.CreateAsync(Fresh.Fields(("lastName", "Lee")), [], Fresh.Agent(tenant));
+
+        Assert.Equal(Outcome.Invalid, result.Outcome);
+        Assert.Contains("firstName", result.Errors!.Keys);
+        Assert.Null(await grain.GetAsync());
+    }
+
+    [Fact]
+    public async Task CreatingKeepsEveryAttributeAndNormalisesContacts()
+    {
+        var tenant = Fresh.Tenant();
+        var grain = Grains.GetGrain<IClientGrain>(Ids.Key(tenant, Ids.New("cl")));
+        var fields = Fresh.Fields(("firstName", "Ann"), ("lastName", "Lee"), ("middleName", "Marie"), ("gender", "female"),
+            ("dateOfBirth", "1990-02-03"), ("phone", "+44 20 7946 0958"), ("email", "Ann@Example.COM"), ("address", "1 Main St"),
+            ("passportNumber", "X1234567"), ("taxPin", "PIN-42"), ("comment", "VIP"));
+
+        var result = await grain.CreateAsync(fields, [
+            new ContactDraft { Type = ContactType.Phone, Value = "+1 (415) 555-0123" },
+            new ContactDraft { Type = ContactType.Email, Value = "ANN@Example.com" },
+            new ContactDraft { Type = ContactType.Telegram, Value = "@Ann_Lee" },
+        ], Fresh.Agent(tenant));
+
+        var p = result.Value!;
+        Assert.Equal(("Ann", "Lee", "Marie", Gender.Female), (p.FirstName, p.LastName, p.MiddleName, p.Gender));
+        Assert.Equal(new DateOnly(1990, 2, 3), p.DateOfBirth);
+        Assert.Equal(("+442079460958", "ann@example.com"), (p.Phone, p.Email));
+        Assert.Equal(("1 Main St", "X1234567", "PIN-42", "VIP"), (p.Address, p.PassportNumber, p.TaxPin, p.Comment));
+        Assert.Equal(["+14155550123", "ann@example.com", "ann_lee"], p.Contacts.Select(c => c.Value));
+        Assert.Equal(p.CreatedAt, p.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task TwoClientsClaimingOneContactAtOnceLeaveExactlyOneOwner()
+    {
+        var tenant = Fresh.Tenant();
+        var phone = new ContactDraft { Type = ContactType.Phone, Value = "+14155550199" };
+        var grains = Enumerable.Range(0, 8).Select(_ => Grains.GetGrain<IClientGrain>(Ids.Key(tenant, Ids.New("cl")))).ToList();
+
+        var results = await Task.WhenAll(grains.Select(g => g.CreateAsync(Fresh.Fields(("firstName", "Racer")), [phone], Fresh.Agent(tenant))));
+
+        var winner = Assert.Single(results, r => r.IsOk);
+        Assert.All(results.Where(r => !r.IsOk), r => Assert.Equal(Outcome.Conflict, r.Outcome));
+        var owner = await Grains.GetGrain<IContactGrain>(ContactRules.GrainKey(tenant, ContactType.Phone, "+14155550199")).GetOwnerAsync();
+        Assert.Equal(winner.Value!.Id, owner);
+    }
+
+    [Fact]
+    public async Task AContactValueIsUniqueWithinATenantButNotAcrossTenants()
+    {
+        var tenantA = Fresh.Tenant();
+        var tenantB = Fresh.Tenant();
+        var email = new ContactDraft { Type = ContactType.Email, Value = "shared@example.com" };
+        await Fresh.ClientAsync(Grains, tenantA, "First", email);
+        var (second, _) = await Fresh.ClientAsync(Grains, tenantA, "Second");
+
+        var sameTenant = await second.AddContactAsync(email with { Value = "SHARED@example.com" }, Fresh.Agent(tenantA));
+        var otherTenant = await Grains.GetGrain<IClientGrain>(Ids.Key(tenantB, Ids.New("cl")))
+            .CreateAsync(Fresh.Fields(("firstName", "Other")), [email], Fresh.Agent(tenantB));
+
+        Assert.Equal(Outcome.Conflict, sameTenant.Outcome);
+        Assert.True(otherTenant.IsOk);
+    }
+
+    [Fact]
+    public async Task AFailedCreateReleasesTheContactsItHadClaimed()
+    {
+        var tenant = Fresh.Tenant();
+        var taken = new ContactDraft { Type = ContactType.Phone, Value = "+14155550111" };
+        var free = new ContactDraft { Type = ContactType.Email, Value = "free@example.com" };
+        await Fresh.ClientAsync(Grains, tenant, "Owner", taken);
+
+        var failed = await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, Ids.New("cl")))
+            .CreateAsync(Fresh.Fields(("firstName", "Late")), [free, taken], Fresh.Agent(tenant));
+        var later = await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, Ids.New("cl")))
+            .CreateAsync(Fresh.Fields(("firstName", "Next")), [free], Fresh.Agent(tenant));
+
+        Assert.Equal(Outcome.Conflict, failed.Outcome);
+        Assert.True(later.IsOk);
+    }
+
+    [Fact]
+    public async Task RemovingAContactFreesItsValue()
+    {
+        var tenant = Fresh.Tenant();
+        var phone = new ContactDraft { Type = ContactType.Whatsapp, Value = "+14155550122" };
+        var (first, profile) = await Fresh.ClientAsync(Grains, tenant, "First", phone);
+        var (second, _) = await Fresh.ClientAsync(Grains, tenant, "Second");
+
+        await first.RemoveContactAsync(profile.Contacts[0].Id, Fresh.Agent(tenant));
+        var claimed = await second.AddContactAsync(phone, Fresh.Agent(tenant));
+
+        Assert.True(claimed.IsOk);
+        Assert.Empty((await first.GetAsync())!.Contacts);
+    }
+
+    [Fact]
+    public async Task UpdateChangesOnlyTheGivenFieldsAndNullClears()
+    {
+        var tenant = Fresh.Tenant();
+        var grain = Grains.GetGrain<IClientGrain>(Ids.Key(tenant, Ids.New("cl")));
+        var created = (await grain.CreateAsync(Fresh.Fields(("firstName", "Ann"), ("lastName", "Lee"), ("comment", "old")), [], Fresh.Agent(tenant))).Value!;
+
+        var updated = await grain.UpdateAsync(Fresh.Fields(("comment", null), ("middleName", "M")), Fresh.Agent(tenant));
+
+        var p = updated.Value!;
+        Assert.Equal(("Ann", "Lee", "M", (string?)null), (p.FirstName, p.LastName, p.MiddleName, p.Comment));
+        Assert.Equal(created.CreatedAt, p.CreatedAt);
+        Assert.True(p.UpdatedAt >= created.UpdatedAt);
+    }
+
+    [Theory]
+    [InlineData("firstName", "")]
+    [InlineData("firstName", null)]
+    [InlineData("dateOfBirth", "03/02/1990")]
+    [InlineData("gender", "robot")]
+    [InlineData("phone", "12345")]
+    [InlineData("email", "not-an-email")]
+    [InlineData("createdAt", "2020-01-01")]
+    public async Task ABadFieldIsNamedAndNothingChanges(string field, string? value)
+    {
+        var tenant = Fresh.Tenant();
+        var (grain, before) = await Fresh.ClientAsync(Grains, tenant);
+
+        var result = await grain.UpdateAsync(Fresh.Fields(("lastName", "Changed"), (field, value)), Fresh.Agent(tenant));
+
+        Assert.Equal(Outcome.Invalid, result.Outcome);
+        Assert.Equal([field], result.Errors!.Keys);
+        Assert.Equal(CrmJsonOf(before), CrmJsonOf(await grain.GetAsync()));
+    }
+
+    [Fact]
+    public async Task SoftDeleteHidesFromSearchAndRestoreBringsBack()
+    {
+        var tenant = Fresh.Tenant();
+        var (grain, profile) = await Fresh.ClientAsync(Grains, tenant, "Zelda");
+        var query = Grains.GetGrain<ITenantQueryGrain>(tenant);
+
+        var deleted = await grain.DeleteAsync(Fresh.Agent(tenant));
+        var whileDeleted = await query.SearchClientsAsync("zelda", 10, null);
+        var editWhileDeleted = await grain.UpdateAsync(Fresh.Fields(("lastName", "X")), Fresh.Agent(tenant));
+        await grain.RestoreAsync(Fresh.Agent(tenant));
+        var afterRestore = await query.SearchClientsAsync("zelda", 10, null);
+
+        Assert.NotNull(deleted.Value!.DeletedAt);
+        Assert.Empty(whileDeleted.Items);
+        Assert.Equal(Outcome.Conflict, editWhileDeleted.Outcome);
+        Assert.Equal(profile.Id, Assert.Single(afterRestore.Items).Id);
+        Assert.Null((await grain.GetAsync())!.DeletedAt);
+    }
+
+    [Fact]
+    public async Task StateSurvivesDeactivation()
+    {
+        var tenant = Fresh.Tenant();
+        var (grain, _) = await Fresh.ClientAsync(Grains, tenant, "Durable", new ContactDraft { Type = ContactType.Email, Value = "d@example.com" });
+        await grain.SetConsentAsync(Transport.Email, false, "api", Fresh.Agent(tenant));
+        var before = await grain.GetAsync();
+
+        await fixture.Cluster.DeactivateAsync(grain);
+        var after = await grain.GetAsync();
+
+        Assert.Equal(CrmJsonOf(before), CrmJsonOf(after));
+        Assert.False(after!.Consent[Transport.Email].OptedIn);
+    }
+
+    [Fact]
+    public async Task SearchFindsByNamePhoneEmailAndContactAndPagesWithoutGaps()
+    {
+        var tenant = Fresh.Tenant();
+        for (var i = 0; i < 7; i++)
+            await Fresh.ClientAsync(Grains, tenant, $"Page{i}");
+        await Fresh.ClientAsync(Grains, tenant, "Tg", new ContactDraft { Type = ContactType.Telegram, Value = "@unique_handle" });
+        var query = Grains.GetGrain<ITenantQueryGrain>(tenant);
+
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await query.SearchClientsAsync("page", 3, cursor);
+            seen.AddRange(page.Items.Select(c => c.FirstName));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        var byHandle = await query.SearchClientsAsync("unique_hand", 10, null);
+
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => $"Page{i}").Order(), seen.Order());
+        Assert.Equal("Tg", Assert.Single(byHandle.Items).FirstName);
+    }
+
+    [Fact]
+    public async Task EveryChangeIsAudited()
+    {
+        var tenant = Fresh.Tenant();
+        var (grain, profile) = await Fresh.ClientAsync(Grains, tenant);
+
+        await grain.UpdateAsync(Fresh.Fields(("lastName", "Lee")), Fresh.Agent(tenant));
+        await grain.DeleteAsync(Fresh.Agent(tenant));
+
+        var actions = await fixture.CountAsync("select count(*) from audit_events where tenant_id = $1 and client_id = $2 and action in ('client.created','client.updated','client.deleted')", tenant, profile.Id);
+        Assert.Equal(3, actions);
+    }
+
+    private static string CrmJsonOf(ClientProfile? p) => Crm.Silo.CrmJson.Write(p);
+}

@@ -1,0 +1,80 @@
+using Crm.Silo;
+using Crm.Testing;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Orleans.TestingHost;
+
+namespace Crm.Grains.Tests;
+
+/// <summary>An in-process Orleans cluster whose grain state and stores are a real PostgreSQL database of its own.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public string ConnectionString { get; private set; } = "";
+    public IGrainFactory Grains => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await PostgresServer.CreateDatabaseAsync();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Crm"] = ConnectionString })
+            .Build();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) => silo.AddCrmStorage(configuration));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    public async Task<long> CountAsync(string sql, params object[] args)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var arg in args)
+            command.Parameters.Add(new NpgsqlParameter { Value = arg });
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
+
+/// <summary>Fresh tenants, clients and actors for each test, so no test sees another's rows.</summary>
+public static class Fresh
+{
+    public static string Tenant() => Ids.New("tn");
+
+    public static Actor Agent(string tenantId, string? userId = null) =>
+        new() { TenantId = tenantId, UserId = userId ?? Ids.New("us"), Role = Role.Agent, KeyId = "test" };
+
+    public static ClientFields Fields(params (string Name, string? Value)[] values) =>
+        new() { Values = values.ToDictionary(v => v.Name, v => v.Value) };
+
+    public static async Task<(IClientGrain Grain, ClientProfile Profile)> ClientAsync(
+        IGrainFactory grains, string tenantId, string firstName = "Ann", params ContactDraft[] contacts)
+    {
+        var grain = grains.GetGrain<IClientGrain>(Ids.Key(tenantId, Ids.New("cl")));
+        var result = await grain.CreateAsync(Fields(("firstName", firstName)), contacts, Agent(tenantId));
+        Assert.True(result.IsOk, $"{result.Outcome}: {result.Detail}");
+        return (grain, result.Value!);
+    }
+
+    public static InboundMessage Inbound(string tenantId, string text, string? providerId = null, Transport transport = Transport.Sms) => new()
+    {
+        TenantId = tenantId,
+        Transport = transport,
+        Provider = "twilio",
+        ProviderMessageId = providerId ?? Ids.New("SM"),
+        Sender = new Sender { Type = SenderType.Sms, Address = "+14155550123" },
+        Text = text,
+    };
+}

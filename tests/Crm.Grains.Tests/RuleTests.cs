@@ -1,0 +1,101 @@
+namespace Crm.Grains.Tests;
+
+public sealed class ContactRulesTests
+{
+    [Theory]
+    [InlineData(ContactType.Phone, "+1 (415) 555-0123", "+14155550123")]
+    [InlineData(ContactType.Phone, "+44 20 7946 0958", "+442079460958")]
+    [InlineData(ContactType.Whatsapp, "whatsapp:+14155550123", "+14155550123")]
+    [InlineData(ContactType.Email, "  Ann.Lee@Example.COM ", "ann.lee@example.com")]
+    [InlineData(ContactType.Telegram, "@Ann_Lee", "ann_lee")]
+    [InlineData(ContactType.Telegram, "123456789", "123456789")]
+    [InlineData(ContactType.Other, " skype:ann ", "skype:ann")]
+    public void ValuesAreNormalised(ContactType type, string raw, string expected) =>
+        Assert.Equal(expected, ContactRules.Normalize(type, raw, out _));
+
+    [Theory]
+    [InlineData(ContactType.Phone, "4155550123")]
+    [InlineData(ContactType.Phone, "+1 555")]
+    [InlineData(ContactType.Phone, "call me")]
+    [InlineData(ContactType.Email, "ann@")]
+    [InlineData(ContactType.Email, "Ann Lee <ann@example.com>")]
+    [InlineData(ContactType.Telegram, "@a b")]
+    [InlineData(ContactType.Other, "")]
+    public void BadValuesAreRefusedWithAReason(ContactType type, string raw)
+    {
+        Assert.Null(ContactRules.Normalize(type, raw, out var error));
+        Assert.False(string.IsNullOrEmpty(error));
+    }
+}
+
+public sealed class ChatRulesTests
+{
+    private static readonly ClientProfile WithTelegram = new()
+    {
+        FirstName = "A",
+        Contacts = [new Contact { Type = ContactType.Telegram, Value = "ann" }, new Contact { Type = ContactType.Email, Value = "a@b.c" }],
+    };
+
+    [Fact]
+    public void AnExplicitTransportWins() =>
+        Assert.Equal(Transport.Email, ChatRules.ChooseTransport(Transport.Email, Transport.Sms, WithTelegram));
+
+    [Fact]
+    public void ElseTheClientsLastInboundTransport() =>
+        Assert.Equal(Transport.Sms, ChatRules.ChooseTransport(null, Transport.Sms, WithTelegram));
+
+    [Fact]
+    public void ElseTheFirstContact() =>
+        Assert.Equal(Transport.Telegram, ChatRules.ChooseTransport(null, null, WithTelegram));
+
+    [Fact]
+    public void ANoContactClientHasNoTransport() =>
+        Assert.Null(ChatRules.ChooseTransport(null, null, new ClientProfile { FirstName = "A" }));
+
+    [Fact]
+    public void OnlyAnExplicitOptOutBlocks()
+    {
+        var client = new ClientProfile
+        {
+            FirstName = "A",
+            Consent = new Dictionary<Transport, ConsentRecord> { [Transport.Sms] = new() { OptedIn = false }, [Transport.Email] = new() { OptedIn = true } },
+        };
+
+        Assert.True(ChatRules.OptedOut(client, Transport.Sms));
+        Assert.False(ChatRules.OptedOut(client, Transport.Email));
+        Assert.False(ChatRules.OptedOut(client, Transport.Telegram));
+    }
+
+    [Fact]
+    public void RecentKeysAreBoundedAndKeepTheNewest()
+    {
+        var keys = new Dictionary<string, long>();
+
+        for (var seq = 1; seq <= ChatRules.RecentKeysKept + 10; seq++)
+            ChatRules.Remember(keys, $"k{seq}", seq);
+
+        Assert.Equal(ChatRules.RecentKeysKept, keys.Count);
+        Assert.False(keys.ContainsKey("k1"));
+        Assert.True(keys.ContainsKey($"k{ChatRules.RecentKeysKept + 10}"));
+    }
+}
+
+public sealed class ApiKeysTests
+{
+    [Fact]
+    public void AnIssuedKeyParsesBackToItsTenantAndUser()
+    {
+        var (key, hash) = ApiKeys.Issue("tn_1", "us_2");
+
+        Assert.True(ApiKeys.TryParse(key, out var tenant, out var user, out var secret));
+        Assert.Equal(("tn_1", "us_2"), (tenant, user));
+        Assert.True(ApiKeys.Matches(ApiKeys.Hash(secret), hash));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("crm.tn_1.us_2")]
+    [InlineData("crm.tn/1.us_2.aaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    [InlineData("xyz.tn_1.us_2.aaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public void MalformedKeysDoNotParse(string key) => Assert.False(ApiKeys.TryParse(key, out _, out _, out _));
+}
