@@ -33,6 +33,7 @@ app.MapClientEndpoints();
 app.MapChatEndpoints();
 app.MapMessageEndpoints();
 app.MapTemplateEndpoints();
+app.MapAttachmentEndpoints();
 
 await app.RunAsync();
 

@@ -61,8 +61,7 @@ internal sealed class ChatGrain(
                 (text, templateId) = (string.IsNullOrWhiteSpace(text) ? template.Text : text, template.Id);
         }
         ChatRules.ValidateText(text, message.Attachments.Count > 0 || errors.Any, errors);
-        if (message.Attachments.Count > ChatRules.MaxAttachments)
-            errors.Add("attachments", $"At most {ChatRules.MaxAttachments} attachments.");
+        var attachments = await DescribeAttachmentsAsync(message.Attachments, errors);
         var transport = ChatRules.ChooseTransport(message.Transport, Chat.LastInboundTransport, client);
         if (transport is null)
             errors.Add("transport", "The client has no contact to send on; give a transport.");
@@ -80,7 +79,7 @@ internal sealed class ChatGrain(
             Text = text ?? "",
             Transport = transport.Value,
             Sender = new Sender { Type = SenderType.User, UserId = actor.UserId },
-            Attachments = message.Attachments,
+            Attachments = attachments,
             Status = MessageStatus.Queued,
             IdempotencyKey = message.IdempotencyKey,
             TemplateId = templateId,
@@ -178,6 +177,22 @@ internal sealed class ChatGrain(
         await store.UpsertChatAsync(Summary());
         await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "chat.member_added", "chat", ChatId, ClientId));
         return Result<ChatView>.Ok(View(actor.UserId));
+    }
+
+    private async Task<IReadOnlyList<AttachmentRef>> DescribeAttachmentsAsync(IReadOnlyList<AttachmentRef> requested, Errors errors)
+    {
+        if (requested.Count == 0)
+            return [];
+        if (requested.Count > ChatRules.MaxAttachments)
+        {
+            errors.Add("attachments", $"At most {ChatRules.MaxAttachments} attachments.");
+            return [];
+        }
+        var ids = requested.Select(a => a.Id).Distinct().ToList();
+        var found = await GrainFactory.GetGrain<IAttachmentsGrain>(TenantId).DescribeAsync(ids);
+        foreach (var missing in ids.Except(found.Select(a => a.Id)))
+            errors.Add("attachments", $"No uploaded file '{missing}'.");
+        return ids.Select(id => found.FirstOrDefault(a => a.Id == id)).OfType<AttachmentRef>().ToList();
     }
 
     private async Task<ClientProfile?> LiveClientAsync()

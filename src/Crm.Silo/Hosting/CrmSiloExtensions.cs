@@ -54,6 +54,7 @@ public static class CrmSiloExtensions
             silo.Services.AddSingleton<IClientIndex>(sp => sp.GetRequiredService<MemoryClientIndex>());
             silo.Services.AddSingleton<IChatStore, MemoryChatStore>();
             silo.Services.AddSingleton<IAuditLog, MemoryAuditLog>();
+            silo.Services.AddSingleton<IAttachmentStore, MemoryAttachmentStore>();
             return silo;
         }
 
@@ -65,6 +66,7 @@ public static class CrmSiloExtensions
         silo.Services.AddSingleton<IClientIndex, PostgresClientIndex>();
         silo.Services.AddSingleton<IChatStore, PostgresChatStore>();
         silo.Services.AddSingleton<IAuditLog, PostgresAuditLog>();
+        silo.Services.AddSingleton<IAttachmentStore, PostgresAttachmentStore>();
         return silo;
     }
 }

@@ -190,3 +190,28 @@ internal sealed class MemoryAuditLog : IAuditLog
         return Task.CompletedTask;
     }
 }
+
+internal sealed class MemoryAttachmentStore : IAttachmentStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Tenant, string Id), AttachmentContent> _files = [];
+
+    public Task SaveAsync(string tenantId, AttachmentRef meta, byte[] content, string createdBy, DateTimeOffset at)
+    {
+        lock (_gate)
+            _files[(tenantId, meta.Id)] = new AttachmentContent { Meta = meta, Content = content };
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<AttachmentRef>> DescribeAsync(string tenantId, IReadOnlyList<string> ids)
+    {
+        lock (_gate)
+            return Task.FromResult<IReadOnlyList<AttachmentRef>>(ids.Where(id => _files.ContainsKey((tenantId, id))).Select(id => _files[(tenantId, id)].Meta).ToList());
+    }
+
+    public Task<AttachmentContent?> ReadAsync(string tenantId, string id)
+    {
+        lock (_gate)
+            return Task.FromResult(_files.GetValueOrDefault((tenantId, id)));
+    }
+}
