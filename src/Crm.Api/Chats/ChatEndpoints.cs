@@ -70,8 +70,9 @@ public static class ChatEndpoints
             else
                 errors.Add("transport", $"Must be one of: {EnumText.Allowed<Transport>()}.");
         }
+        // Lower case: header names are case-insensitive, and "Idempotency-Key" would leave the camelCase errors policy as "idempotency-Key".
         if (idempotencyKey is { Length: 0 or > ChatRules.MaxIdempotencyKeyLength })
-            errors.Add("Idempotency-Key", $"Must be 1 to {ChatRules.MaxIdempotencyKeyLength} characters.");
+            errors.Add("idempotency-key", $"Must be 1 to {ChatRules.MaxIdempotencyKeyLength} characters.");
         if (body.Text is { Length: > ChatRules.MaxTextLength })
             errors.Add("text", $"At most {ChatRules.MaxTextLength} characters.");
         var attachments = (body.Attachments ?? []).Select(id => new AttachmentRef { Id = id }).ToList();
