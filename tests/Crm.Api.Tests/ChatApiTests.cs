@@ -417,5 +417,36 @@ public sealed class ChatApiTests(ApiFixture fixture)
         Assert.Equal(before, await tenant.Admin.RawAsync($"/api/v1/chats/{chatId}"));
     }
 
+    [Fact]
+    public async Task ADeletedClientsChatCannotBeReadOrChanged()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var clientId = await tenant.Admin.CreateClientIdAsync();
+        var chatId = await tenant.Admin.ChatIdAsync(clientId);
+        await tenant.Admin.SendOkAsync(chatId, "before deletion");
+        await tenant.Admin.DeleteAsync($"/api/v1/clients/{clientId}");
+
+        var messages = await tenant.Admin.GetAsync($"/api/v1/chats/{chatId}/messages");
+        var read = await tenant.Admin.PostAsJsonAsync($"/api/v1/chats/{chatId}/read", new { upToSeq = 1 });
+        var member = await tenant.Admin.PostAsJsonAsync($"/api/v1/chats/{chatId}/members", new { kind = "user", userId = tenant.AdminUserId });
+
+        await messages.AssertProblemAsync(HttpStatusCode.NotFound);
+        await read.AssertProblemAsync(HttpStatusCode.NotFound);
+        await member.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task ADeactivatedUserCannotBecomeAMember()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var chatId = await tenant.Admin.ChatIdAsync(await tenant.Admin.CreateClientIdAsync());
+        var gone = await Factory.CreateUserAsync(tenant, "agent");
+        await tenant.Admin.DeleteAsync($"/api/v1/users/{gone.Id}");
+
+        var response = await tenant.Admin.PostAsJsonAsync($"/api/v1/chats/{chatId}/members", new { kind = "user", userId = gone.Id });
+
+        await response.AssertInvalidAsync("userId");
+    }
+
     private static long[] Seqs(JsonElement page) => [.. page.Items().Select(m => m.GetProperty("seq").GetInt64())];
 }

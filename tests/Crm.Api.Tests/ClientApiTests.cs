@@ -210,6 +210,7 @@ public sealed class ClientApiTests(ApiFixture fixture)
     [InlineData("zq@example.com")]
     [InlineData("zq_handle")]
     [InlineData("+14155550177")]
+    [InlineData("+1 (415) 555-0177")]
     public async Task SearchFindsClientsByNamePhoneEmailOrContactValue(string query)
     {
         var tenant = await Factory.CreateTenantAsync();

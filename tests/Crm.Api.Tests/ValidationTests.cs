@@ -221,12 +221,22 @@ public sealed class ValidationTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task ANonNumericLimitIsRejected()
+    public async Task ANonNumericLimitIsRejectedNamingTheParameter()
     {
         var tenant = await Factory.CreateTenantAsync();
 
         var response = await tenant.Admin.GetAsync("/api/v1/clients?limit=ten");
 
-        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        await response.AssertInvalidAsync("limit");
+    }
+
+    [Fact]
+    public async Task AChatListCursorThisApiDidNotGiveOutIsRejected()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+
+        var response = await tenant.Admin.GetAsync("/api/v1/chats?cursor=garbage");
+
+        await response.AssertInvalidAsync("cursor");
     }
 }

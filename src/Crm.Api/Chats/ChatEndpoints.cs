@@ -35,7 +35,7 @@ public static class ChatEndpoints
     {
         if (!Http.TryLimit(limit, out var size, out var problem))
             return problem!;
-        if (!Http.IsCursor(cursor))
+        if (cursor is not null && !ChatListCursor.TryParse(cursor, out _, out _))
             return Http.Invalid("cursor", "Not a cursor this API gave out.");
         var actor = user.Actor();
         return TypedResults.Ok(await grains.GetGrain<ITenantQueryGrain>(actor.TenantId).ListChatsAsync(actor.UserId, unread ?? false, size, cursor));

@@ -18,7 +18,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         {
             problem = bad.InnerException is JsonException json
                 ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [FieldOf(json.Path)] = ["The value is malformed or of the wrong type."] })
-                : new ProblemDetails { Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read." };
+                : ParameterOf(bad.Message) is { } parameter
+                    ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [parameter] = ["The value is malformed or of the wrong type."] })
+                    : new ProblemDetails { Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request could not be read." };
             problem.Status = bad.StatusCode;
             problem.Title = "The request is not valid.";
         }
@@ -37,6 +39,18 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         var field = path?.TrimStart('$').TrimStart('.');
         return string.IsNullOrEmpty(field) ? "body" : field;
     }
+
+    /// <summary>ASP.NET Core names the parameter it could not bind: <c>Failed to bind parameter "int? limit" from "ten".</c></summary>
+    private static string? ParameterOf(string message)
+    {
+        var match = BindFailure().Match(message);
+        if (match.Success)
+            return match.Groups["name"].Value;
+        return message.Contains("body", StringComparison.OrdinalIgnoreCase) ? "body" : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("""parameter "(?:[^"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)" from""")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

@@ -118,7 +118,7 @@ internal sealed class ChatGrain(
 
     public async Task<Result<Page<ChatMessage>>> GetMessagesAsync(long? before, long? after, int limit)
     {
-        if (!Chat.Created)
+        if (!Chat.Created || await LiveClientAsync() is null)
             return Result<Page<ChatMessage>>.NotFound();
         var items = await store.ReadMessagesAsync(TenantId, ChatId, before, after, limit + 1);
         var backwards = after is null && before is not null;
@@ -130,7 +130,7 @@ internal sealed class ChatGrain(
 
     public async Task<Result<ChatView>> MarkReadAsync(long upToSeq, Actor actor)
     {
-        if (!Chat.Created)
+        if (!Chat.Created || await LiveClientAsync() is null)
             return Result<ChatView>.NotFound();
         if (upToSeq < 0)
             return Result<ChatView>.Invalid("upToSeq", "Must be zero or more.");
@@ -149,12 +149,12 @@ internal sealed class ChatGrain(
 
     public async Task<Result<ChatView>> AddMemberAsync(MemberDraft member, Actor actor)
     {
-        if (!Chat.Created)
+        if (!Chat.Created || await LiveClientAsync() is null)
             return Result<ChatView>.NotFound();
         if (member.Kind == MemberKind.User)
         {
-            if (member.UserId is null || await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetUserAsync(member.UserId) is null)
-                return Result<ChatView>.Invalid("userId", "No such user in this tenant.");
+            if (member.UserId is null || await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetUserAsync(member.UserId) is not { Active: true })
+                return Result<ChatView>.Invalid("userId", "No such active user in this tenant.");
             if (!AddUserMember(member.UserId))
                 return Result<ChatView>.Ok(View(actor.UserId));
         }

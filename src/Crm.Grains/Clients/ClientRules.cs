@@ -143,6 +143,18 @@ public static class ClientRules
         return result;
     }
 
+    /// <summary>What a search matches: the query lower-cased, or, when it reads as a phone number, its E.164 form.</summary>
+    public static string? SearchNeedle(string? query)
+    {
+        var text = query?.Trim();
+        if (string.IsNullOrEmpty(text))
+            return null;
+        if (text.StartsWith('+') && text.Skip(1).All(c => char.IsAsciiDigit(c) || c is ' ' or '-' or '(' or ')' or '.')
+            && ContactRules.NormalizePhone(text, out _) is { } phone)
+            return phone;
+        return text.ToLowerInvariant();
+    }
+
     /// <summary>Text the client search projection matches against.</summary>
     public static string SearchText(ClientProfile p) =>
         string.Join(' ', new[] { p.FirstName, p.MiddleName, p.LastName, p.Phone, p.Email }

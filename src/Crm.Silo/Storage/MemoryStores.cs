@@ -1,4 +1,3 @@
-using System.Globalization;
 using Crm.Grains;
 
 namespace Crm.Silo;
@@ -137,8 +136,7 @@ internal sealed class MemoryChatStore : IChatStore
         }
     }
 
-    private static string SortKey(ChatSummary c) =>
-        (c.LastMessageAt ?? c.CreatedAt).UtcTicks.ToString("D20", CultureInfo.InvariantCulture) + "~" + c.ChatId;
+    private static string SortKey(ChatSummary c) => ChatListCursor.Of(c.LastMessageAt ?? c.CreatedAt, c.ChatId);
 
     private List<ChatMessage> Messages(string tenantId, string chatId)
     {
@@ -168,7 +166,7 @@ internal sealed class MemoryClientIndex : IClientIndex
 
     public Task<Page<ClientProfile>> SearchAsync(string tenantId, string? query, int limit, string? cursor)
     {
-        var needle = query?.Trim().ToLowerInvariant();
+        var needle = ClientRules.SearchNeedle(query);
         lock (_gate)
         {
             var matches = _clients.Where(p => p.Key.Tenant == tenantId).Select(p => p.Value)

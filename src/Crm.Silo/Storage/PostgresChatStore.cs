@@ -169,7 +169,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
 
     public async Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, int limit, string? cursor)
     {
-        var (cursorAt, cursorId) = ParseChatCursor(cursor);
+        var hasCursor = ChatListCursor.TryParse(cursor, out var cursorAt, out var cursorId);
         await using var cmd = db.CreateCommand("""
             select c.chat_id, c.client_id, c.created_at, c.last_message_at, c.inbound_count - coalesce(r.read_inbound_count, 0),
                    c.last_message::text, c.members::text, ci.first_name, ci.last_name, c.sort_at
@@ -184,8 +184,8 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
             """);
         cmd.Parameters.AddWithValue("tenant", tenantId);
         cmd.Parameters.AddWithValue("user", userId);
-        cmd.Parameters.AddWithValue("cursorAt", NpgsqlDbType.TimestampTz, (object?)cursorAt ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("cursorId", cursorId ?? "");
+        cmd.Parameters.AddWithValue("cursorAt", NpgsqlDbType.TimestampTz, hasCursor ? cursorAt : DBNull.Value);
+        cmd.Parameters.AddWithValue("cursorId", cursorId);
         cmd.Parameters.AddWithValue("unread", unreadOnly);
         cmd.Parameters.AddWithValue("limit", limit + 1);
         var items = new List<(ChatView Chat, DateTimeOffset SortAt)>();
@@ -210,17 +210,8 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
         var more = items.Count > limit;
         if (more)
             items.RemoveAt(limit);
-        var next = more ? $"{items[^1].SortAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}~{items[^1].Chat.Id}" : null;
+        var next = more ? ChatListCursor.Of(items[^1].SortAt, items[^1].Chat.Id) : null;
         return new Page<ChatView> { Items = items.Select(i => i.Chat).ToList(), NextCursor = next };
-    }
-
-    private static (DateTimeOffset? At, string? Id) ParseChatCursor(string? cursor)
-    {
-        var parts = cursor?.Split('~', 2);
-        if (parts is not { Length: 2 } || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-            || ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks)
-            return (null, null);
-        return (new DateTimeOffset(ticks, TimeSpan.Zero), parts[1]);
     }
 
     public async Task<Page<ChatMessage>> SearchMessagesAsync(string tenantId, string query, int limit, string? cursor)

@@ -39,7 +39,7 @@ internal sealed class PostgresClientIndex(NpgsqlDataSource db) : IClientIndex
             """);
         cmd.Parameters.AddWithValue("tenant", tenantId);
         cmd.Parameters.AddWithValue("cursor", cursor ?? "");
-        cmd.Parameters.AddWithValue("pattern", NpgsqlDbType.Text, string.IsNullOrWhiteSpace(query) ? DBNull.Value : "%" + EscapeLike(query.Trim().ToLowerInvariant()) + "%");
+        cmd.Parameters.AddWithValue("pattern", NpgsqlDbType.Text, ClientRules.SearchNeedle(query) is { } needle ? "%" + EscapeLike(needle) + "%" : DBNull.Value);
         cmd.Parameters.AddWithValue("limit", limit + 1);
         var items = new List<ClientProfile>();
         await using (var reader = await cmd.ExecuteReaderAsync())
