@@ -34,6 +34,7 @@ app.MapChatEndpoints();
 app.MapMessageEndpoints();
 app.MapTemplateEndpoints();
 app.MapAttachmentEndpoints();
+app.MapWebhookEndpoints();
 
 await app.RunAsync();
 

@@ -73,4 +73,12 @@ public sealed record InboundMessage
     [Id(5)] public string Text { get; init; } = "";
     [Id(6)] public IReadOnlyList<AttachmentRef> Attachments { get; init; } = [];
     [Id(7)] public DateTimeOffset? ProviderTimestamp { get; init; }
+
+    /// <summary>The contact the message came from, normalised; it routes the message to its client.</summary>
+    [Id(8)] public ContactType ContactType { get; init; }
+
+    [Id(9)] public string ContactValue { get; init; } = "";
+
+    /// <summary>Provider facts worth keeping: email Message-Id, Subject, In-Reply-To; the Telegram chat id; a WhatsApp profile name.</summary>
+    [Id(10)] public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }

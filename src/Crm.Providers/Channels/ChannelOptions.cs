@@ -1,0 +1,90 @@
+namespace Crm.Providers;
+
+/// <summary>
+/// Provider credentials per tenant, from configuration (section <c>Crm:Channels</c>) or the environment,
+/// e.g. <c>Crm__Channels__Tenants__tn_123__Twilio__AuthToken</c>. Secrets here are never logged.
+/// </summary>
+public sealed class ChannelOptions
+{
+    public const string SectionName = "Crm:Channels";
+
+    /// <summary>The public base URL providers call (webhook signatures cover it; status callbacks are built from it).</summary>
+    public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
+
+    public Dictionary<string, TenantChannels> Tenants { get; set; } = new(StringComparer.Ordinal);
+
+    public TenantChannels For(string tenantId) => Tenants.GetValueOrDefault(tenantId) ?? new TenantChannels();
+}
+
+/// <summary>The providers one tenant has configured; an absent section means the channel is off.</summary>
+public sealed class TenantChannels
+{
+    public TwilioSettings? Twilio { get; set; }
+    public TelegramSettings? Telegram { get; set; }
+    public MetaSettings? Meta { get; set; }
+    public EmailSettings? Email { get; set; }
+    public WidgetSettings? Widget { get; set; }
+}
+
+public sealed class TwilioSettings
+{
+    public string AccountSid { get; set; } = "";
+    public string AuthToken { get; set; } = "";
+    public string? SmsFrom { get; set; }
+    public string? WhatsAppFrom { get; set; }
+    public string? MessagingServiceSid { get; set; }
+
+    /// <summary>Where the REST API is (tests point it at a fake); the SDK itself has no such setting.</summary>
+    public string BaseUrl { get; set; } = "https://api.twilio.com";
+}
+
+public sealed class TelegramSettings
+{
+    public string BotToken { get; set; } = "";
+
+    /// <summary>The secret given to setWebhook; Telegram sends it back in X-Telegram-Bot-Api-Secret-Token.</summary>
+    public string? SecretToken { get; set; }
+
+    /// <summary>"webhook" (default) or "polling" for setups without a public URL.</summary>
+    public string Mode { get; set; } = "webhook";
+    public string BaseUrl { get; set; } = "https://api.telegram.org";
+}
+
+public sealed class MetaSettings
+{
+    public string AppSecret { get; set; } = "";
+    public string VerifyToken { get; set; } = "";
+    public string AccessToken { get; set; } = "";
+    public string? WhatsAppPhoneNumberId { get; set; }
+    public string? InstagramAccountId { get; set; }
+    public string GraphBaseUrl { get; set; } = "https://graph.facebook.com";
+    public string GraphVersion { get; set; } = "v21.0";
+}
+
+public sealed class EmailSettings
+{
+    public string From { get; set; } = "";
+    public string SmtpHost { get; set; } = "";
+    public int SmtpPort { get; set; } = 587;
+    public string? SmtpUser { get; set; }
+    public string? SmtpPassword { get; set; }
+    public bool SmtpUseTls { get; set; } = true;
+    public string? ImapHost { get; set; }
+    public int ImapPort { get; set; } = 993;
+    public string? ImapUser { get; set; }
+    public string? ImapPassword { get; set; }
+    public bool ImapUseTls { get; set; } = true;
+    public string ImapFolder { get; set; } = "INBOX";
+}
+
+public sealed class WidgetSettings
+{
+    /// <summary>The public key a site's widget sends; it names the tenant's site.</summary>
+    public string SiteKey { get; set; } = "";
+
+    /// <summary>Shared with the site's backend for HMAC identity verification.</summary>
+    public string? SiteSecret { get; set; }
+
+    /// <summary>Signs visitor tokens.</summary>
+    public string TokenSecret { get; set; } = "";
+}

@@ -1,1 +1,0 @@
-namespace Crm.Providers; internal static class Placeholder { }
