@@ -63,18 +63,34 @@ public sealed class MetaSettings
 
 public sealed class EmailSettings
 {
+    /// <summary>Our address, optionally with a display name: <c>Acme Support &lt;support@acme.example&gt;</c>. Its domain names our Message-Ids.</summary>
     public string From { get; set; } = "";
+
+    /// <summary>The subject of a message that replies to no earlier mail; empty means "Message from {our name}".</summary>
+    public string? DefaultSubject { get; set; }
     public string SmtpHost { get; set; } = "";
     public int SmtpPort { get; set; } = 587;
     public string? SmtpUser { get; set; }
     public string? SmtpPassword { get; set; }
+
+    /// <summary>TLS on connect for port 465, STARTTLS (required) on any other port; false only for a relay on a trusted network.</summary>
     public bool SmtpUseTls { get; set; } = true;
+    public int SmtpTimeoutSeconds { get; set; } = 30;
     public string? ImapHost { get; set; }
     public int ImapPort { get; set; } = 993;
     public string? ImapUser { get; set; }
     public string? ImapPassword { get; set; }
+
+    /// <summary>TLS on connect for port 993, STARTTLS (required) on any other port.</summary>
     public bool ImapUseTls { get; set; } = true;
     public string ImapFolder { get; set; } = "INBOX";
+
+    /// <summary>Wait for new mail with IMAP IDLE when the server offers it; otherwise, or when false, poll.</summary>
+    public bool ImapUseIdle { get; set; } = true;
+    public int ImapPollSeconds { get; set; } = 60;
+
+    /// <summary>The longest wait between reconnect attempts after an error; waits double from one second up to it.</summary>
+    public int ImapMaxBackoffSeconds { get; set; } = 300;
 }
 
 public sealed class WidgetSettings
