@@ -16,8 +16,11 @@ public sealed partial class ImapReceiver(
     IEmailFiles files,
     ILogger<ImapReceiver> logger) : BackgroundService
 {
-    /// <summary>How often the configuration is compared with the running loops even when no change was signalled.</summary>
-    public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How often the configuration is compared with the running loops even when no change was signalled
+    /// (settings changed in place signal nothing); the comparison touches no server, so it may be frequent.
+    /// </summary>
+    public TimeSpan RescanInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,7 +32,8 @@ public sealed partial class ImapReceiver(
             using var subscription = options.OnChange((_, _) => changed.Release());
             while (!stoppingToken.IsCancellationRequested)
             {
-                await ReconcileAsync(running, MailboxConfig.AllIn(options.CurrentValue));
+                if (Wanted() is { } wanted)
+                    await ReconcileAsync(running, wanted);
                 try
                 {
                     await changed.WaitAsync(RescanInterval, stoppingToken);
@@ -43,6 +47,22 @@ public sealed partial class ImapReceiver(
         finally
         {
             await ReconcileAsync(running, []);
+        }
+    }
+
+    private IReadOnlyList<MailboxConfig>? Wanted()
+    {
+        var current = options.CurrentValue;
+        try
+        {
+            // Settings may be changed in place by whoever holds this lock; a torn read waits for the next scan.
+            lock (current)
+                return MailboxConfig.AllIn(current);
+        }
+        catch (InvalidOperationException error)
+        {
+            LogUnreadable(logger, error);
+            return null;
         }
     }
 
@@ -72,6 +92,9 @@ public sealed partial class ImapReceiver(
             Stop.Dispose();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel settings could not be read; trying again at the next scan")]
+    private static partial void LogUnreadable(ILogger logger, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "IMAP receiver started for {Mailbox}")]
     private static partial void LogStarted(ILogger logger, string mailbox);
