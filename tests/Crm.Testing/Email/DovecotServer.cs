@@ -16,14 +16,26 @@ public sealed class DovecotServer
 {
     public const string Password = "dovecot-test-password";
 
+    /// <summary>
+    /// Runs Dovecot for as long as the test process lives: a test host killed before its exit handlers
+    /// run leaves no server and no folder behind (a server that died keeps its folder and log for a look).
+    /// Arguments: test process id, dovecot, config, folder.
+    /// </summary>
+    private const string Watchdog = """
+        owner=$1 folder=$4
+        "$2" -F -c "$3" & server=$!
+        finish() { kill -TERM $server 2>/dev/null; wait $server; rm -rf "$folder"; exit 0; }
+        trap finish TERM INT
+        while kill -0 $owner 2>/dev/null; do kill -0 $server 2>/dev/null || exit 1; sleep 0.5; done
+        finish
+        """;
+
     private static readonly Lazy<DovecotServer> Shared = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly string dir;
-    private readonly string config;
     private readonly Process process;
 
-    private DovecotServer(string dir, string config, int port, Process process) =>
-        (this.dir, this.config, Port, this.process) = (dir, config, port, process);
+    private DovecotServer(string dir, int port, Process process) => (this.dir, Port, this.process) = (dir, port, process);
 
     public static DovecotServer Instance => Shared.Value;
 
@@ -119,8 +131,8 @@ public sealed class DovecotServer
             }
             """);
 
-        var process = Process.Start(new ProcessStartInfo(Which("dovecot")!, ["-F", "-c", config]))!;
-        var server = new DovecotServer(dir, config, port, process);
+        var process = Process.Start(new ProcessStartInfo("bash", ["-c", Watchdog, "watchdog", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), Which("dovecot")!, config, dir]))!;
+        var server = new DovecotServer(dir, port, process);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         server.WaitUntilListening();
         return server;
@@ -156,16 +168,13 @@ public sealed class DovecotServer
     private void Stop()
     {
         if (!process.HasExited)
-        {
-            Run(Which("dovecot")!, $"-c {config} stop", check: false);
-            if (!process.WaitForExit(5000))
-                process.Kill(entireProcessTree: true);
-        }
+            Run("kill", $"-TERM {process.Id}", check: false);
+        process.WaitForExit(5000);
         try
         {
             Directory.Delete(dir, recursive: true);
         }
-        catch (IOException)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
         }
     }
@@ -174,11 +183,31 @@ public sealed class DovecotServer
     {
         if (Which("dovecot") is not null)
             return;
+        // Test assemblies run side by side; one installs while the others wait for it.
+        using var installing = HoldLock(Path.Combine(Path.GetTempPath(), "crm-test-dovecot-install.lock"));
+        if (Which("dovecot") is not null)
+            return;
         const string install = "-o DPkg::Lock::Timeout=300 install -y --no-install-recommends dovecot-imapd";
         if (Run("apt-get", install, check: false) != 0)
         {
             Run("apt-get", "-o DPkg::Lock::Timeout=300 update", check: true);
             Run("apt-get", install, check: true);
+        }
+    }
+
+    private static FileStream HoldLock(string path)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(10);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(500);
+            }
         }
     }
 
