@@ -226,6 +226,9 @@ public sealed class MetaChannelTests(ChannelApiFixture fixture) : IAsyncLifetime
 
         Assert.Equal(["Do you ship to Canada?"], messages.Select(m => m.Str("text")));
         Assert.Equal("instagram", messages[0].Str("transport"));
+        // The echo travels on its own contact's stream; give it time to show up if it were (wrongly) taken as a client's message.
+        await Task.Delay(1000);
+        Assert.Single(await tenant.Admin.AllClientsAsync());
         Assert.Equal($"/v21.0/{IgAccountId}/messages", sent.Path);
         Assert.Equal("6543219876543210", sent.Body.GetProperty("recipient").GetProperty("id").GetString());
         Assert.Equal("Yes, we do.", sent.Body.GetProperty("message").GetProperty("text").GetString());
