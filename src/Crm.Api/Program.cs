@@ -19,6 +19,7 @@ builder.Services.AddCrmAuthorization();
 builder.Services.AddCors();
 builder.Services.AddCrmHealthChecks();
 builder.Services.AddOpenApi();
+builder.Services.AddSingleton<TenantEventHub>();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -37,6 +38,7 @@ app.MapMessageEndpoints();
 app.MapTemplateEndpoints();
 app.MapAttachmentEndpoints();
 app.MapWebhookEndpoints();
+app.MapEventEndpoints();
 
 await app.RunAsync();
 
