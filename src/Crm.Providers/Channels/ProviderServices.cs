@@ -1,4 +1,6 @@
 using Crm.Grains;
+using Crm.Providers.Meta;
+using Crm.Providers.Website;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,6 +14,12 @@ public static class ProviderServices
     {
         services.Configure<ChannelOptions>(configuration.GetSection(ChannelOptions.SectionName));
         services.AddHttpClient();
+        services.TryAddSingleton(TimeProvider.System);
+        // The router takes the first adapter that serves a transport. Meta goes first: a tenant with both a Cloud API
+        // number and a Twilio WhatsApp sender sends WhatsApp through the Cloud API (see README, WhatsApp precedence).
+        services.AddSingleton<ITransportAdapter, MetaAdapter>();
+        services.AddSingleton<ITransportAdapter, WebsiteAdapter>();
+        services.AddSingleton<WidgetSessions>();
         services.AddSingleton<IChannelSender, ChannelRouter>();
 
         services.TryAddSingleton<IEmailFiles, GrainEmailFiles>();
