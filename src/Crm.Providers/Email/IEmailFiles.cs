@@ -1,4 +1,5 @@
 using Crm.Grains;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Providers;
 
@@ -12,14 +13,20 @@ public interface IEmailFiles
 }
 
 /// <summary>The tenant's attachments grain.</summary>
-public sealed class GrainEmailFiles(IGrainFactory grains) : IEmailFiles
+/// <remarks>
+/// The grain factory is looked up on first use: the adapters are built wherever the router is,
+/// including hosts without Orleans that never send a file.
+/// </remarks>
+public sealed class GrainEmailFiles(IServiceProvider services) : IEmailFiles
 {
+    private IGrainFactory Grains => services.GetRequiredService<IGrainFactory>();
+
     public async Task<AttachmentRef?> SaveAsync(string tenantId, string fileName, string contentType, byte[] content)
     {
-        var result = await grains.GetGrain<IAttachmentsGrain>(tenantId).UploadAsync(fileName, contentType, content, Actor.System(tenantId));
+        var result = await Grains.GetGrain<IAttachmentsGrain>(tenantId).UploadAsync(fileName, contentType, content, Actor.System(tenantId));
         return result.IsOk ? result.Value : null;
     }
 
     public Task<AttachmentContent?> ReadAsync(string tenantId, string attachmentId) =>
-        grains.GetGrain<IAttachmentsGrain>(tenantId).DownloadAsync(attachmentId);
+        Grains.GetGrain<IAttachmentsGrain>(tenantId).DownloadAsync(attachmentId);
 }
