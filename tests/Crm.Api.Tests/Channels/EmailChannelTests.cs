@@ -77,6 +77,45 @@ public sealed class EmailChannelTests(ApiFixture fixture) : IAsyncLifetime
         Assert.Equal(mail.MessageId, sent.Str("providerMessageId"));
     }
 
+    [Fact]
+    public async Task AFileTheClientAttachedCanBeDownloadedFromTheirMessage()
+    {
+        var tenant = await TenantWithMailAsync();
+        var mail = Mail("file@client.test", "Photo of the damage attached.");
+        var body = new BodyBuilder { TextBody = "Photo of the damage attached." };
+        body.Attachments.Add("damage.jpg", new byte[] { 1, 2, 3, 5, 8 }, new ContentType("image", "jpeg"));
+        mail.Body = body.ToMessageBody();
+
+        await dovecot.AppendAsync(desk, mail);
+
+        var client = await ClientByEmailAsync(tenant, "ann@client.test");
+        var attachment = Assert.Single(Assert.Single(await WaitForMessagesAsync(tenant, client.Str("id"), 1)).GetProperty("attachments").EnumerateArray());
+        Assert.Equal("damage.jpg", attachment.Str("fileName"));
+        var download = await tenant.Admin.GetAsync($"/api/v1/attachments/{attachment.Str("id")}");
+        Assert.Equal([1, 2, 3, 5, 8], await download.Content.ReadAsByteArrayAsync());
+        Assert.Equal("image/jpeg", download.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task AFileTheAgentAttachesArrivesWithTheReply()
+    {
+        var tenant = await TenantWithMailAsync();
+        await dovecot.AppendAsync(desk, Mail("q1@client.test", "Can I have the invoice?"));
+        var client = await ClientByEmailAsync(tenant, "ann@client.test");
+        var chatId = Ids.ChatIdOf(client.Str("id"));
+        using var form = new MultipartFormDataContent { { new ByteArrayContent([37, 80, 68, 70]) { Headers = { ContentType = new("application/pdf") } }, "file", "invoice.pdf" } };
+        var upload = await (await tenant.Admin.PostAsync("/api/v1/attachments", form)).BodyAsync();
+
+        var response = await tenant.Admin.SendAsync(chatId, new { text = "Here it is.", attachments = new[] { upload.Str("id") } });
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        var part = Assert.IsType<MimePart>(Assert.Single((await WaitForMailAsync()).Attachments));
+        using var content = new MemoryStream();
+        await part.Content!.DecodeToAsync(content);
+        Assert.Equal(("invoice.pdf", "application/pdf"), (part.FileName, part.ContentType.MimeType));
+        Assert.Equal([37, 80, 68, 70], content.ToArray());
+    }
+
     private async Task<Tenant> TenantWithMailAsync()
     {
         var tenant = await Factory.CreateTenantAsync();
