@@ -10,6 +10,15 @@ public interface IMailboxGrain : IGrainWithStringKey
 
     /// <summary>Moves the mark forward; within one UIDVALIDITY it never goes back, a new UIDVALIDITY replaces it.</summary>
     Task<MailboxMark> AdvanceAsync(MailboxMark mark);
+
+    /// <summary>
+    /// Lets one receiver in the cluster read the mailbox: true when <paramref name="holder"/> now holds
+    /// the lease (taken, or renewed) for <paramref name="duration"/>; false while another holds it.
+    /// </summary>
+    Task<bool> LeaseAsync(string holder, TimeSpan duration);
+
+    /// <summary>Gives the lease up, so another receiver may read at once (e.g. when a silo shuts down).</summary>
+    Task ReleaseAsync(string holder);
 }
 
 /// <summary>The highest UID handed over, valid only together with the folder's UIDVALIDITY.</summary>

@@ -16,6 +16,9 @@ public sealed partial class ImapReceiver(
     IEmailFiles files,
     ILogger<ImapReceiver> logger) : BackgroundService
 {
+    /// <summary>Names this receiver when it leases a mailbox, so that in a cluster one silo reads each mailbox.</summary>
+    private readonly string holder = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
     /// <summary>
     /// How often the configuration is compared with the running loops even when no change was signalled
     /// (settings changed in place signal nothing); the comparison touches no server, so it may be frequent.
@@ -77,7 +80,7 @@ public sealed partial class ImapReceiver(
         foreach (var added in wanted.Where(w => !running.ContainsKey(w)))
         {
             var stop = new CancellationTokenSource();
-            var watcher = new MailboxWatcher(added, gateway, marks, files, logger);
+            var watcher = new MailboxWatcher(added, holder, gateway, marks, files, logger);
             running[added] = new Loop(stop, Task.Run(() => watcher.RunAsync(stop.Token), CancellationToken.None));
             LogStarted(logger, added.ToString());
         }

@@ -9,27 +9,46 @@ using MimeKit;
 namespace Crm.Providers;
 
 /// <summary>
-/// Reads one mailbox folder for as long as it runs: hands every mail above the UID mark to the
-/// inbound gateway, then advances the mark; waits with IDLE (or polls), reconnects with backoff.
+/// Reads one mailbox folder for as long as it runs and holds the mailbox's lease (one reader per
+/// mailbox in a cluster): hands every mail above the UID mark to the inbound gateway, then advances
+/// the mark; waits with IDLE (or polls), reconnects with backoff.
 /// </summary>
-internal sealed partial class MailboxWatcher(MailboxConfig config, IInboundGateway gateway, IMailboxMarks marks, IEmailFiles files, ILogger logger)
+internal sealed partial class MailboxWatcher(MailboxConfig config, string holder, IInboundGateway gateway, IMailboxMarks marks, IEmailFiles files, ILogger logger)
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
 
-    /// <summary>Servers may drop an IDLE after 30 minutes (RFC 2177), so it is renewed well before.</summary>
-    private static readonly TimeSpan IdleRenewal = TimeSpan.FromMinutes(9);
+    /// <summary>How often the lease is renewed, hence also how long one IDLE lasts (RFC 2177 asks for under 29 minutes).</summary>
+    private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(20);
 
     private TimeSpan backoff = FirstBackoff;
     private volatile bool mailArrived;
     private CancellationTokenSource? idleDone;
 
+    /// <summary>Outlives the longest wait between two renewals, with room for one slow one.</summary>
+    private TimeSpan LeaseTime => TimeSpan.FromTicks(Math.Max(LeaseRenewal.Ticks, config.PollInterval.Ticks) * 3);
+
     public async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await ReadWhileLeasedAsync(stopping);
+        }
+        finally
+        {
+            await ReleaseAsync();
+        }
+    }
+
+    private async Task ReadWhileLeasedAsync(CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await WatchAsync(stopping);
+                if (await marks.LeaseAsync(config.MarkKey, holder, LeaseTime))
+                    await WatchAsync(stopping);
+                else
+                    await Task.Delay(LeaseRenewal, stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -64,12 +83,28 @@ internal sealed partial class MailboxWatcher(MailboxConfig config, IInboundGatew
         backoff = FirstBackoff;
         LogWatching(logger, config.ToString(), folder.UidValidity);
 
-        while (true)
+        do
         {
             mailArrived = false;
             await DrainAsync(folder, stopping);
             if (!mailArrived)
                 await WaitForMailAsync(client, stopping);
+        }
+        while (await marks.LeaseAsync(config.MarkKey, holder, LeaseTime));
+        LogLeaseLost(logger, config.ToString());
+        await client.DisconnectAsync(quit: true, stopping);
+    }
+
+    private async Task ReleaseAsync()
+    {
+        try
+        {
+            await marks.ReleaseAsync(config.MarkKey, holder);
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // The lease runs out by itself; releasing only lets another reader start sooner.
+            LogReleaseFailed(logger, config.ToString(), error);
         }
     }
 
@@ -88,7 +123,7 @@ internal sealed partial class MailboxWatcher(MailboxConfig config, IInboundGatew
             return;
         }
 
-        using var done = new CancellationTokenSource(IdleRenewal);
+        using var done = new CancellationTokenSource(LeaseRenewal);
         idleDone = done;
         try
         {
@@ -167,6 +202,12 @@ internal sealed partial class MailboxWatcher(MailboxConfig config, IInboundGatew
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {Mailbox} failed; reconnecting in {Seconds} s")]
     private static partial void LogFailed(ILogger logger, string mailbox, double seconds, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mailbox {Mailbox} is now read by another receiver")]
+    private static partial void LogLeaseLost(ILogger logger, string mailbox);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mailbox {Mailbox}: the reader lease could not be released")]
+    private static partial void LogReleaseFailed(ILogger logger, string mailbox, Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Watching mailbox {Mailbox} (UIDVALIDITY {UidValidity})")]
     private static partial void LogWatching(ILogger logger, string mailbox, uint uidValidity);

@@ -29,5 +29,31 @@ public sealed class MailboxGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task OneReaderHoldsTheLeaseUntilItReleasesIt()
+    {
+        var mailbox = Mailbox();
+        var lease = TimeSpan.FromMinutes(1);
+
+        var first = await mailbox.LeaseAsync("silo-a", lease);
+        var second = await mailbox.LeaseAsync("silo-b", lease);
+        var renewed = await mailbox.LeaseAsync("silo-a", lease);
+        await mailbox.ReleaseAsync("silo-a");
+        var afterRelease = await mailbox.LeaseAsync("silo-b", lease);
+
+        Assert.Equal((true, false, true, true), (first, second, renewed, afterRelease));
+    }
+
+    [Fact]
+    public async Task AnExpiredLeaseGoesToTheNextReader()
+    {
+        var mailbox = Mailbox();
+        await mailbox.LeaseAsync("silo-a", TimeSpan.FromMilliseconds(50));
+
+        await Task.Delay(200);
+
+        Assert.True(await mailbox.LeaseAsync("silo-b", TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
     public async Task AMailboxNeverReadHasNoMark() => Assert.Equal(MailboxMark.None, await Mailbox().GetMarkAsync());
 }

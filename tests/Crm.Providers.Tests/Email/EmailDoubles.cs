@@ -38,6 +38,28 @@ internal sealed class RecordingGateway : IInboundGateway
 internal sealed class MemoryMarks : IMailboxMarks
 {
     private readonly ConcurrentDictionary<string, MailboxMark> marks = new();
+    private readonly ConcurrentDictionary<string, (string Holder, DateTime Until)> leases = new();
+
+    public Task<bool> LeaseAsync(string key, string holder, TimeSpan duration)
+    {
+        lock (leases)
+        {
+            if (leases.TryGetValue(key, out var lease) && lease.Holder != holder && lease.Until > DateTime.UtcNow)
+                return Task.FromResult(false);
+            leases[key] = (holder, DateTime.UtcNow + duration);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task ReleaseAsync(string key, string holder)
+    {
+        lock (leases)
+        {
+            if (leases.TryGetValue(key, out var lease) && lease.Holder == holder)
+                leases.TryRemove(key, out _);
+            return Task.CompletedTask;
+        }
+    }
 
     public Task<MailboxMark> GetAsync(string key) => Task.FromResult(marks.GetValueOrDefault(key) ?? MailboxMark.None);
 

@@ -141,6 +141,23 @@ public sealed class ImapReceiverTests
         Assert.Equal(["theirs@client.test"], gateway.Accepted.Select(m => m.ProviderMessageId));
     }
 
+    [Fact]
+    public async Task TwoReceiversOfOneMailboxHandEachMailOverOnce()
+    {
+        var otherSilo = new RecordingGateway();
+        await using var first = await StartAsync(Settings());
+        await using var second = await StartAsync(Settings(), otherSilo);
+
+        foreach (var n in Enumerable.Range(1, 3))
+            await dovecot.AppendAsync(user, Mail($"m{n}@client.test", $"mail {n}"));
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (gateway.Accepted.Count + otherSilo.Accepted.Count < 3 && DateTime.UtcNow < deadline)
+            await Task.Delay(25);
+        await Task.Delay(500);
+        Assert.Equal(["m1@client.test", "m2@client.test", "m3@client.test"], gateway.Accepted.Concat(otherSilo.Accepted).Select(m => m.ProviderMessageId).Order());
+    }
+
     private async Task<RunningReceiver> StartAsync(EmailSettings settings, RecordingGateway? to = null)
     {
         var options = new ChannelOptions { Tenants = { [TenantId] = new TenantChannels { Email = settings } } };
