@@ -5,5 +5,7 @@ public static class WebhookEndpoints
 {
     public static void MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
+        app.MapTwilioWebhooks();
+        app.MapTelegramWebhooks();
     }
 }

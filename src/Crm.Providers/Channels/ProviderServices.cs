@@ -12,6 +12,13 @@ public static class ProviderServices
         services.Configure<ChannelOptions>(configuration.GetSection(ChannelOptions.SectionName));
         services.AddHttpClient();
         services.AddSingleton<IChannelSender, ChannelRouter>();
+
+        // Provider URLs carry credentials (Telegram's token is in the path): the factory's request logging stays off.
+        services.AddHttpClient(TwilioAdapter.HttpClientName).RemoveAllLoggers();
+        services.AddSingleton<ITransportAdapter, TwilioAdapter>();
+        services.AddHttpClient(TelegramAdapter.HttpClientName).RemoveAllLoggers();
+        services.AddSingleton<ITransportAdapter, TelegramAdapter>();
+        services.AddHostedService<TelegramPollingService>();
         return services;
     }
 }
