@@ -1,11 +1,13 @@
 -- Durable streams for Microsoft.Orleans.Streaming.AdoNet (10.4.2-alpha.1).
 --
--- A stream event is one row of OrleansStreamMessage from the moment OnNextAsync returns (the
--- insert has committed by then) until a subscriber has taken it (the row is deleted) or it has
--- failed for good (the row moves to OrleansStreamDeadLetter). ServiceId is
--- ClusterOptions.ServiceId, ProviderId is the name of the stream provider and QueueId is the partition,
--- "{provider}-{n}" (ConfigurePartitioning(n), one partition by default). MessageId comes from one
--- sequence for all of them and gives the delivery order within a queue.
+-- Each OnNextAsync (or OnNextBatchAsync) call is one row of OrleansStreamMessage, from the moment
+-- the call returns (the insert has committed by then) until the subscribers have taken it (the
+-- row is deleted) or it has failed for good (the row moves to OrleansStreamDeadLetter).
+-- ServiceId is ClusterOptions.ServiceId, ProviderId the name of the stream provider, QueueId the
+-- partition, "{provider}-{n}" (ConfigurePartitioning(n), one partition by default). MessageId
+-- comes from one sequence for all of them and gives the delivery order within a queue (two
+-- inserts in flight at the same moment may commit in either order).
+-- Payload is the Orleans binary serialization of the events: event types need [GenerateSerializer].
 --
 -- Life of a message:
 --   queued     Dequeued = 0, visible at once, ExpiresOn = now + ExpiryTimeout.

@@ -18,6 +18,7 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddCrmAuthorization();
 builder.Services.AddCrmHealthChecks();
 builder.Services.AddOpenApi();
+builder.Services.AddSingleton<TenantEventHub>();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -35,6 +36,7 @@ app.MapMessageEndpoints();
 app.MapTemplateEndpoints();
 app.MapAttachmentEndpoints();
 app.MapWebhookEndpoints();
+app.MapEventEndpoints();
 
 await app.RunAsync();
 

@@ -5,6 +5,7 @@ using Crm.Silo;
 using Crm.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Api.Tests;
 
@@ -23,6 +24,18 @@ public sealed class CrmApiFactory(string connectionString) : WebApplicationFacto
         builder.UseSetting("Crm:SiloPort", PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Crm:GatewayPort", PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+
+    /// <summary>Gives a tenant provider settings, as its operator would in configuration (tenant ids exist only once created).</summary>
+    public void ConfigureChannels(string tenantId, Action<Crm.Providers.TenantChannels> configure)
+    {
+        var options = Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Crm.Providers.ChannelOptions>>().CurrentValue;
+        lock (options)
+        {
+            var channels = options.Tenants.GetValueOrDefault(tenantId) ?? new Crm.Providers.TenantChannels();
+            configure(channels);
+            options.Tenants[tenantId] = channels;
+        }
     }
 
     public HttpClient ClientWithKey(string? key)

@@ -1,6 +1,7 @@
 using Crm.Silo;
 using Crm.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.TestingHost;
 
@@ -13,6 +14,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public IGrainFactory Grains => Cluster.Client;
 
+    /// <summary>Stands in for every provider; shared by the cluster's silo and the tests.</summary>
+    public FakeChannelSender Sender { get; } = new();
+
     public async Task InitializeAsync()
     {
         ConnectionString = await PostgresServer.CreateDatabaseAsync();
@@ -20,7 +24,12 @@ public sealed class ClusterFixture : IAsyncLifetime
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Crm"] = ConnectionString })
             .Build();
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddCrmStorage(configuration));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddCrmStorage(configuration);
+            silo.Services.AddSingleton<IChannelSender>(Sender);
+        });
+        builder.ConfigureClient(client => client.AddCrmStreams(configuration));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
@@ -30,6 +39,20 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
     }
+
+    /// <summary>Waits until the condition holds (inbound messages and deliveries are asynchronous), failing after a timeout.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int timeoutMs = 15_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Timed out waiting until {what}.");
+            await Task.Delay(50);
+        }
+    }
+
+    public IInboundGateway Gateway => Cluster.Silos[0].ServiceProvider.GetRequiredService<IInboundGateway>();
 
     public async Task<long> CountAsync(string sql, params object[] args)
     {

@@ -15,6 +15,8 @@ public static class ChatEndpoints
         chats.MapGet("/{chatId}", GetAsync).Require(Permission.ReadChats);
         chats.MapGet("/{chatId}/messages", MessagesAsync).Require(Permission.ReadChats);
         chats.MapPost("/{chatId}/messages", SendAsync).Require(Permission.SendMessages);
+        chats.MapPost("/{chatId}/messages/{seq:long}/retry", RetryAsync).Require(Permission.SendMessages);
+        chats.MapPost("/{chatId}/log", LogAsync).Require(Permission.SendMessages);
         chats.MapPost("/{chatId}/read", MarkReadAsync).Require(Permission.MarkRead);
         chats.MapPost("/{chatId}/members", AddMemberAsync).Require(Permission.ManageMembers);
     }
@@ -90,6 +92,28 @@ public static class ChatEndpoints
             IdempotencyKey = idempotencyKey,
         };
         return Http.From(await chat.SendAsync(message, user.Actor()), m => TypedResults.Accepted($"/api/v1/chats/{chatId}/messages?after={m.Seq - 1}&limit=1", m));
+    }
+
+    public static async Task<IResult> RetryAsync(string chatId, long seq, IGrainFactory grains, ClaimsPrincipal user) =>
+        Chat(grains, user, chatId) is { } chat
+            ? Http.From(await chat.RetryAsync(seq, user.Actor()), m => TypedResults.Accepted((string?)null, m))
+            : Http.NotFound();
+
+    public static async Task<IResult> LogAsync(string chatId, LogRequest body, IGrainFactory grains, ClaimsPrincipal user)
+    {
+        var errors = new Errors();
+        if (!EnumText.TryParse<Transport>(body.Transport ?? "phone", out var transport))
+            errors.Add("transport", "Must be phone or other.");
+        var direction = MessageDirection.Outbound;
+        if (body.Direction is not null && !EnumText.TryParse(body.Direction, out direction))
+            errors.Add("direction", "Must be inbound or outbound.");
+        if (errors.Any)
+            return Http.Invalid(errors);
+        if (Chat(grains, user, chatId) is not { } chat)
+            return Http.NotFound();
+
+        var logged = new LoggedMessage { Transport = transport, Direction = direction, Text = body.Text ?? "" };
+        return Http.From(await chat.LogAsync(logged, user.Actor()), m => TypedResults.Created($"/api/v1/chats/{chatId}/messages?after={m.Seq - 1}&limit=1", m));
     }
 
     public static async Task<IResult> MarkReadAsync(string chatId, MarkReadRequest body, IGrainFactory grains, ClaimsPrincipal user)

@@ -5,3 +5,5 @@ public sealed record SendMessageRequest(string? Text, string? Transport, string?
 public sealed record MarkReadRequest(long? UpToSeq);
 
 public sealed record AddMemberRequest(string? Kind, string? UserId, string? Transport, string? ServiceName);
+
+public sealed record LogRequest(string? Transport, string? Direction, string? Text);

@@ -1,11 +1,14 @@
+using Microsoft.Extensions.Logging;
 namespace Crm.Grains;
 
 [GrainType("chat")]
-internal sealed class ChatGrain(
+internal sealed partial class ChatGrain(
     [PersistentState("chat", StorageNames.Crm)] IPersistentState<ChatState> state,
     IChatStore store,
     IAuditLog audit,
-    TimeProvider clock) : Grain, IChatGrain
+    IChannelSender sender,
+    ILogger<ChatGrain> logger,
+    TimeProvider clock) : Grain, IChatGrain, IRemindable
 {
     private string TenantId => Ids.Split(this.GetPrimaryKeyString()).TenantId;
     private string ClientId => Ids.Split(this.GetPrimaryKeyString()).Id;
@@ -20,6 +23,7 @@ internal sealed class ChatGrain(
         var last = await store.ReadLastAsync(TenantId, ChatId);
         if (last is not null && last.Seq > Chat.LastSeq)
             Count(last);
+        await RecoverOutboxAsync();
     }
 
     public async Task<Result<ChatView>> OpenAsync(Actor actor)
@@ -73,7 +77,7 @@ internal sealed class ChatGrain(
         if (!Chat.Created)
             await CreateAsync(actor);
         AddUserMember(actor.UserId);
-        var stored = await AppendAsync(new ChatMessage
+        var (stored, added) = await AppendAsync(new ChatMessage
         {
             Direction = MessageDirection.Outbound,
             Text = text ?? "",
@@ -83,8 +87,12 @@ internal sealed class ChatGrain(
             Status = MessageStatus.Queued,
             IdempotencyKey = message.IdempotencyKey,
             TemplateId = templateId,
-        }, message.IdempotencyKey is null ? null : ChatRules.IdempotencyKey(message.IdempotencyKey));
+        }, message.IdempotencyKey is null ? null : ChatRules.IdempotencyKey(message.IdempotencyKey), queue: true);
+        if (!added)
+            return Result<ChatMessage>.Ok(stored);
         await audit.AppendAsync(AuditEvent.Of(actor, stored.CreatedAt, "message.queued", "message", stored.Id, ClientId));
+        await PublishAsync(CrmEvent.OfMessage(EventTypes.MessageQueued, TenantId, stored, stored.CreatedAt, ClientId));
+        ScheduleDelivery(TimeSpan.Zero);
         return Result<ChatMessage>.Ok(stored);
     }
 
@@ -93,26 +101,29 @@ internal sealed class ChatGrain(
         var key = ChatRules.ProviderKey(message.Transport, message.ProviderMessageId);
         if (Chat.RecentKeys.TryGetValue(key, out var firstSeq))
             return Result<ChatMessage>.Ok((await store.ReadMessageAsync(TenantId, ChatId, firstSeq))!);
-        var errors = new Errors();
-        ChatRules.ValidateText(message.Text, message.Attachments.Count > 0, errors);
-        if (errors.Any)
-            return errors.ToResult<ChatMessage>();
-
         var system = Actor.System(TenantId) with { UserId = message.Provider, KeyId = message.Provider };
         if (!Chat.Created)
             await CreateAsync(system, message.Transport);
         Chat.LastInboundTransport = message.Transport;
-        var stored = await AppendAsync(new ChatMessage
+        if (message.ContactValue.Length > 0)
+            Chat.LastInboundFrom[message.Transport] = AddressOf(message);
+        if (message.Metadata.Count > 0)
+            Chat.Thread = new Dictionary<string, string>(message.Metadata);
+        var (stored, added) = await AppendAsync(new ChatMessage
         {
             Direction = MessageDirection.Inbound,
-            Text = message.Text,
+            Text = ChatRules.InboundText(message.Text),
             Transport = message.Transport,
             Sender = message.Sender with { ClientId = ClientId },
             Attachments = message.Attachments,
             Status = MessageStatus.Received,
             ProviderMessageId = message.ProviderMessageId,
         }, key);
+        if (!added)
+            return Result<ChatMessage>.Ok(stored);
         await audit.AppendAsync(AuditEvent.Of(system, stored.CreatedAt, "message.received", "message", stored.Id, ClientId));
+        await PublishAsync(CrmEvent.OfMessage(EventTypes.MessageReceived, TenantId, stored, stored.CreatedAt, ClientId));
+        await ApplyKeywordAsync(message, system);
         return Result<ChatMessage>.Ok(stored);
     }
 
@@ -222,7 +233,7 @@ internal sealed class ChatGrain(
     private Member NewMember(MemberKind kind, Transport? transport) =>
         new() { Id = Ids.New("mb"), Kind = kind, Transport = transport, CreatedAt = clock.Now() };
 
-    private async Task<ChatMessage> AppendAsync(ChatMessage draft, string? dedupKey)
+    private async Task<(ChatMessage Stored, bool Added)> AppendAsync(ChatMessage draft, string? dedupKey, bool queue = false)
     {
         var inbound = draft.Direction == MessageDirection.Inbound;
         var message = draft with
@@ -240,12 +251,17 @@ internal sealed class ChatGrain(
             LastMessageAt = message.CreatedAt,
             LastMessage = MessagePreview.Of(message),
         });
-        if (stored.Seq == message.Seq)
+        var added = stored.Id == message.Id;
+        if (added)
+        {
             Count(stored);
+            if (queue)
+                Chat.Outbox.Add(new OutboxEntry { Seq = stored.Seq, NextAttemptAt = stored.CreatedAt });
+        }
         if (dedupKey is not null)
             ChatRules.Remember(Chat.RecentKeys, dedupKey, stored.Seq);
         await state.WriteStateAsync();
-        return stored;
+        return (stored, added);
     }
 
     private void Count(ChatMessage last)

@@ -82,3 +82,12 @@ public sealed record InboundMessage
     /// <summary>Provider facts worth keeping: email Message-Id, Subject, In-Reply-To; the Telegram chat id; a WhatsApp profile name.</summary>
     [Id(10)] public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }
+
+/// <summary>A call or out-of-band exchange an agent records on the chat.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LoggedMessage
+{
+    [Id(0)] public Transport Transport { get; init; } = Transport.Phone;
+    [Id(1)] public MessageDirection Direction { get; init; }
+    [Id(2)] public string Text { get; init; } = "";
+}

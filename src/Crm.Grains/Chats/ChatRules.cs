@@ -8,6 +8,12 @@ public static class ChatRules
     public const int RecentKeysKept = 1000;
     public const int MaxIdempotencyKeyLength = 200;
 
+    /// <summary>Inbound text is what the client wrote; only absurd lengths (a mail with a novel in it) are cut.</summary>
+    public const int MaxInboundTextLength = 65_536;
+
+    public static string InboundText(string? text) =>
+        text is null ? "" : text.Length <= MaxInboundTextLength ? text : text[..MaxInboundTextLength] + "\n[truncated]";
+
     /// <summary>The transport asked for; else the one the client last wrote on; else the client's first reachable contact.</summary>
     public static Transport? ChooseTransport(Transport? asked, Transport? lastInbound, ClientProfile client)
     {

@@ -24,6 +24,15 @@ public interface IChatGrain : IGrainWithStringKey
     /// <summary>Moves the actor's read horizon forward to <paramref name="upToSeq"/> and sets readAt on those messages.</summary>
     Task<Result<ChatView>> MarkReadAsync(long upToSeq, Actor actor);
 
+    /// <summary>Applies a provider's status report to message <paramref name="seq"/>; it only ever moves forward.</summary>
+    Task<Result<ChatMessage>> ApplyStatusAsync(long seq, StatusReport report);
+
+    /// <summary>Records a phone call or an out-of-band message an agent had with the client; nothing is sent.</summary>
+    Task<Result<ChatMessage>> LogAsync(LoggedMessage message, Actor actor);
+
+    /// <summary>Queues a failed outbound message for delivery again.</summary>
+    Task<Result<ChatMessage>> RetryAsync(long seq, Actor actor);
+
     /// <summary>Adds a member; the same participant twice changes nothing.</summary>
     Task<Result<ChatView>> AddMemberAsync(MemberDraft member, Actor actor);
 }

@@ -28,6 +28,20 @@ public interface IChatStore
     /// <summary>Chats of live clients, newest last message first, with the user's unread counts.</summary>
     Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, int limit, string? cursor);
 
+    /// <summary>Moves a message's delivery columns; null arguments leave a column as it is.</summary>
+    Task UpdateDeliveryAsync(string tenantId, string chatId, long seq, MessageStatus status, string? errorCode, string? providerMessageId,
+        DateTimeOffset? sentAt, DateTimeOffset? deliveredAt, DateTimeOffset? readAt);
+
+    /// <summary>The chat and seq of a message by our id, or by the id its provider gave it.</summary>
+    Task<MessageLocation?> LocateAsync(string tenantId, string? messageId, Transport transport, string? providerMessageId);
+
     /// <summary>Full-text search over the tenant's message history, newest first.</summary>
     Task<Page<ChatMessage>> SearchMessagesAsync(string tenantId, string query, int limit, string? cursor);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record MessageLocation
+{
+    [Id(0)] public string ClientId { get; init; } = "";
+    [Id(1)] public long Seq { get; init; }
 }

@@ -41,6 +41,20 @@ internal sealed class ClientGrain(
         return Result<ClientProfile>.Ok(profile);
     }
 
+    public async Task<Result<ClientProfile>> AdoptAsync(ClientFields fields, ContactDraft claimedContact, Actor actor)
+    {
+        if (Profile is not null)
+            return Result<ClientProfile>.Ok(Profile);
+        var now = clock.Now();
+        var errors = new Errors();
+        var profile = ClientRules.Apply(new ClientProfile { Id = ClientId, CreatedAt = now, UpdatedAt = now }, fields, errors)
+            ?? new ClientProfile { Id = ClientId, FirstName = claimedContact.Value, CreatedAt = now, UpdatedAt = now };
+        var contact = new Contact { Id = Ids.New("ct"), Type = claimedContact.Type, Value = claimedContact.Value, CreatedAt = now, UpdatedAt = now };
+
+        await SaveAsync(profile with { Contacts = [contact] }, actor, "client.created");
+        return Result<ClientProfile>.Ok(state.State.Profile!);
+    }
+
     public Task<ClientProfile?> GetAsync() => Task.FromResult(Profile);
 
     public async Task<Result<ClientProfile>> UpdateAsync(ClientFields fields, Actor actor)

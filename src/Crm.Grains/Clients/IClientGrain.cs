@@ -6,6 +6,9 @@ public interface IClientGrain : IGrainWithStringKey
     /// <summary>Creates the client with its inline contacts; every contact value is claimed or none is.</summary>
     Task<Result<ClientProfile>> CreateAsync(ClientFields fields, IReadOnlyList<ContactDraft> contacts, Actor actor);
 
+    /// <summary>Creates a client for a contact value its contact grain has already claimed for it.</summary>
+    Task<Result<ClientProfile>> AdoptAsync(ClientFields fields, ContactDraft claimedContact, Actor actor);
+
     /// <summary>The profile, including a soft-deleted one; null if the client does not exist.</summary>
     Task<ClientProfile?> GetAsync();
 

@@ -1,10 +1,30 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
 namespace Crm.Grains;
 
-[GrainType("contact")]
-internal sealed class ContactGrain(
+[GrainType("contact"), ImplicitStreamSubscription(StreamNames.Inbound)]
+internal sealed partial class ContactGrain(
     [PersistentState("contact", StorageNames.Crm)] IPersistentState<ContactState> state,
-    TimeProvider clock) : Grain, IContactGrain
+    ILogger<ContactGrain> logger,
+    TimeProvider clock) : Grain, IContactGrain, IStreamSubscriptionObserver, IAsyncObserver<InboundMessage>
 {
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
+        handleFactory.Create<InboundMessage>().ResumeAsync(this);
+
+    /// <summary>A message from the inbound stream. Throwing makes the stream deliver it again, so only real failures throw.</summary>
+    public async Task OnNextAsync(InboundMessage item, StreamSequenceToken? token = null)
+    {
+        var result = await ReceiveAsync(item);
+        if (!result.IsOk)
+            LogRefused(logger, item.Transport, item.ProviderMessageId, result.Outcome, result.Detail);
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+
     public async Task<string> ClaimAsync(string clientId)
     {
         if (state.State.OwnerClientId is { } owner)
@@ -23,4 +43,23 @@ internal sealed class ContactGrain(
     }
 
     public Task<string?> GetOwnerAsync() => Task.FromResult(state.State.OwnerClientId);
+
+    public async Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message)
+    {
+        var (tenantId, _) = Ids.Split(this.GetPrimaryKeyString());
+        if (state.State.OwnerClientId is not { } owner)
+        {
+            owner = Ids.New("cl");
+            await ClaimAsync(owner);
+            var contact = new ContactDraft { Type = message.ContactType, Value = message.ContactValue };
+            var created = await GrainFactory.GetGrain<IClientGrain>(Ids.Key(tenantId, owner))
+                .AdoptAsync(ContactRules.ProfileOf(message), contact, Actor.System(tenantId) with { UserId = message.Provider, KeyId = message.Provider });
+            if (!created.IsOk)
+                return created.As<ChatMessage>();
+        }
+        return await GrainFactory.GetGrain<IChatGrain>(Ids.Key(tenantId, owner)).ReceiveAsync(message);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound {Transport} message {ProviderMessageId} was not stored: {Outcome} {Detail}")]
+    private static partial void LogRefused(ILogger logger, Transport transport, string providerMessageId, Outcome outcome, string? detail);
 }

@@ -82,6 +82,23 @@ public static class ContactRules
         _ => Transport.Other,
     };
 
+    /// <summary>The profile of a client first met through a message: the name the provider gave, else the contact value.</summary>
+    public static ClientFields ProfileOf(InboundMessage message)
+    {
+        var name = message.Sender.DisplayName?.Trim();
+        if (string.IsNullOrEmpty(name))
+            return new ClientFields { Values = new Dictionary<string, string?> { ["firstName"] = Clip(message.ContactValue) } };
+        var space = name.IndexOf(' ');
+        return new ClientFields
+        {
+            Values = space < 0
+                ? new Dictionary<string, string?> { ["firstName"] = Clip(name) }
+                : new Dictionary<string, string?> { ["firstName"] = Clip(name[..space]), ["lastName"] = Clip(name[(space + 1)..].Trim()) },
+        };
+    }
+
+    private static string Clip(string text) => text.Length <= ClientRules.MaxNameLength ? text : text[..ClientRules.MaxNameLength];
+
     public static string GrainKey(string tenantId, ContactType type, string normalizedValue) =>
         $"{tenantId}/{EnumText.Of(type)}/{normalizedValue}";
 }

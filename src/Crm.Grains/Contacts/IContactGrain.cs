@@ -14,4 +14,10 @@ public interface IContactGrain : IGrainWithStringKey
 
     /// <summary>The owning client id, or null.</summary>
     Task<string?> GetOwnerAsync();
+
+    /// <summary>
+    /// Routes a message the contact sent to its client's chat, creating the client first when nobody
+    /// owns the value (first name from the provider profile, else the contact value).
+    /// </summary>
+    Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message);
 }

@@ -8,4 +8,7 @@ public interface ITenantQueryGrain : IGrainWithStringKey
     Task<Page<ChatView>> ListChatsAsync(string userId, bool unreadOnly, int limit, string? cursor);
 
     Task<Page<ChatMessage>> SearchMessagesAsync(string query, int limit, string? cursor);
+
+    /// <summary>Which chat and seq a message is, by our id or by its provider's id.</summary>
+    Task<MessageLocation?> LocateMessageAsync(string? messageId, Transport transport, string? providerMessageId);
 }

@@ -15,4 +15,7 @@ internal sealed class TenantQueryGrain(IClientIndex clients, IChatStore chats) :
 
     public Task<Page<ChatMessage>> SearchMessagesAsync(string query, int limit, string? cursor) =>
         chats.SearchMessagesAsync(TenantId, query, limit, cursor);
+
+    public Task<MessageLocation?> LocateMessageAsync(string? messageId, Transport transport, string? providerMessageId) =>
+        chats.LocateAsync(TenantId, messageId, transport, providerMessageId);
 }

@@ -13,6 +13,9 @@ public sealed class CrmOptions
     public int SiloPort { get; set; } = 11111;
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>Queues of the durable streams; each is pulled by one agent somewhere in the cluster.</summary>
+    public int StreamPartitions { get; set; } = 4;
+
     /// <summary>The key that may create tenants (environment <c>CRM_SYSTEM_KEY</c>); without it no tenant can be created.</summary>
     public string? SystemKey { get; set; }
 }

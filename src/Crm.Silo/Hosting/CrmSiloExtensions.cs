@@ -1,4 +1,5 @@
 using Crm.Grains;
+using Crm.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -35,13 +36,40 @@ public static class CrmSiloExtensions
             silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
             silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         }
+        silo.Services.AddCrmProviders(configuration);
         return silo.AddCrmStorage(configuration);
+    }
+
+    /// <summary>
+    /// The durable <c>inbound</c> and <c>events</c> streams on PostgreSQL. Messages wait up to a week for a
+    /// consumer, so an outage of that length loses nothing; silos and clients must use the same partitions.
+    /// </summary>
+    public static void AddCrmStreams(this ISiloBuilder silo, IConfiguration configuration) =>
+        silo.AddAdoNetStreams(StreamNames.Provider, streams =>
+        {
+            streams.ConfigureAdoNet(builder => builder.Configure(o => ConfigureStreams(o, configuration)));
+            streams.ConfigurePartitioning(configuration.GetCrmOptions().StreamPartitions);
+        });
+
+    public static void AddCrmStreams(this IClientBuilder client, IConfiguration configuration) =>
+        client.AddAdoNetStreams(StreamNames.Provider, streams =>
+        {
+            streams.ConfigureAdoNet(builder => builder.Configure(o => ConfigureStreams(o, configuration)));
+            streams.ConfigurePartitioning(configuration.GetCrmOptions().StreamPartitions);
+        });
+
+    private static void ConfigureStreams(Orleans.Configuration.AdoNetStreamOptions options, IConfiguration configuration)
+    {
+        (options.Invariant, options.ConnectionString) = (Invariant, configuration.GetCrmConnectionString());
+        options.ExpiryTimeout = TimeSpan.FromDays(7);
+        options.MaxAttempts = 10;
     }
 
     /// <summary>Grain state, reminders and the Crm stores, without clustering (test clusters bring their own).</summary>
     public static ISiloBuilder AddCrmStorage(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddSingleton<IInboundGateway, StreamInboundGateway>();
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.Services.Configure<Orleans.Serialization.SystemTextJsonGrainStorageSerializerOptions>(o => CrmJson.Configure(o.JsonSerializerOptions));
 
@@ -49,6 +77,7 @@ public static class CrmSiloExtensions
         {
             silo.AddMemoryGrainStorage(StorageNames.Crm);
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
+            silo.AddMemoryStreams(StreamNames.Provider);
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<MemoryClientIndex>();
             silo.Services.AddSingleton<IClientIndex>(sp => sp.GetRequiredService<MemoryClientIndex>());
@@ -60,8 +89,14 @@ public static class CrmSiloExtensions
 
         var connectionString = configuration.GetCrmConnectionString();
         silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
-        silo.AddAdoNetGrainStorage(StorageNames.PubSub, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+        // Stream subscriptions are Orleans' own records, which System.Text.Json cannot read back after a crash.
+        silo.AddAdoNetGrainStorage(StorageNames.PubSub, o => o.Configure<Orleans.Serialization.Serializer>((storage, serializer) =>
+        {
+            (storage.Invariant, storage.ConnectionString) = (Invariant, connectionString);
+            storage.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer);
+        }));
         silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+        silo.AddCrmStreams(configuration);
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSingleton<IClientIndex, PostgresClientIndex>();
         silo.Services.AddSingleton<IChatStore, PostgresChatStore>();

@@ -117,6 +117,37 @@ internal sealed class MemoryChatStore : IChatStore
         }
     }
 
+    public Task UpdateDeliveryAsync(string tenantId, string chatId, long seq, MessageStatus status, string? errorCode, string? providerMessageId,
+        DateTimeOffset? sentAt, DateTimeOffset? deliveredAt, DateTimeOffset? readAt)
+    {
+        lock (_gate)
+        {
+            var list = Messages(tenantId, chatId);
+            var i = list.FindIndex(m => m.Seq == seq);
+            if (i >= 0)
+            {
+                var m = list[i];
+                list[i] = m with
+                {
+                    Status = status, ErrorCode = errorCode, ProviderMessageId = providerMessageId ?? m.ProviderMessageId,
+                    SentAt = sentAt ?? m.SentAt, DeliveredAt = deliveredAt ?? m.DeliveredAt, ReadAt = readAt ?? m.ReadAt,
+                };
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<MessageLocation?> LocateAsync(string tenantId, string? messageId, Transport transport, string? providerMessageId)
+    {
+        lock (_gate)
+        {
+            var hit = _messages.Where(p => p.Key.Tenant == tenantId).SelectMany(p => p.Value).FirstOrDefault(m =>
+                (messageId is not null && m.Id == messageId) ||
+                (providerMessageId is not null && m.Transport == transport && m.ProviderMessageId == providerMessageId));
+            return Task.FromResult(hit is null ? null : new MessageLocation { ClientId = Ids.ClientIdOfChat(hit.ChatId)!, Seq = hit.Seq });
+        }
+    }
+
     public Task<Page<ChatMessage>> SearchMessagesAsync(string tenantId, string query, int limit, string? cursor)
     {
         var words = query.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -214,6 +214,44 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
         return new Page<ChatView> { Items = items.Select(i => i.Chat).ToList(), NextCursor = next };
     }
 
+    public async Task UpdateDeliveryAsync(string tenantId, string chatId, long seq, MessageStatus status, string? errorCode, string? providerMessageId,
+        DateTimeOffset? sentAt, DateTimeOffset? deliveredAt, DateTimeOffset? readAt)
+    {
+        await using var cmd = db.CreateCommand("""
+            update messages set status = @status, error_code = @error,
+                provider_message_id = coalesce(@provider, provider_message_id),
+                sent_at = coalesce(@sent, sent_at), delivered_at = coalesce(@delivered, delivered_at), read_at = coalesce(@read, read_at)
+            where tenant_id = @tenant and chat_id = @chat and seq = @seq
+            """);
+        var p = cmd.Parameters;
+        p.AddWithValue("tenant", tenantId);
+        p.AddWithValue("chat", chatId);
+        p.AddWithValue("seq", seq);
+        p.AddWithValue("status", EnumText.Of(status));
+        p.AddWithValue("error", NpgsqlDbType.Text, (object?)errorCode ?? DBNull.Value);
+        p.AddWithValue("provider", NpgsqlDbType.Text, (object?)providerMessageId ?? DBNull.Value);
+        p.AddWithValue("sent", NpgsqlDbType.TimestampTz, (object?)sentAt ?? DBNull.Value);
+        p.AddWithValue("delivered", NpgsqlDbType.TimestampTz, (object?)deliveredAt ?? DBNull.Value);
+        p.AddWithValue("read", NpgsqlDbType.TimestampTz, (object?)readAt ?? DBNull.Value);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task<MessageLocation?> LocateAsync(string tenantId, string? messageId, Transport transport, string? providerMessageId)
+    {
+        await using var cmd = db.CreateCommand("""
+            select client_id, seq from messages
+            where tenant_id = @tenant
+              and ((@id::text is not null and id = @id) or (@provider::text is not null and transport = @transport and provider_message_id = @provider))
+            limit 1
+            """);
+        cmd.Parameters.AddWithValue("tenant", tenantId);
+        cmd.Parameters.AddWithValue("id", NpgsqlDbType.Text, (object?)messageId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("transport", EnumText.Of(transport));
+        cmd.Parameters.AddWithValue("provider", NpgsqlDbType.Text, (object?)providerMessageId ?? DBNull.Value);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        return await reader.ReadAsync() ? new MessageLocation { ClientId = reader.GetString(0), Seq = reader.GetInt64(1) } : null;
+    }
+
     public async Task<Page<ChatMessage>> SearchMessagesAsync(string tenantId, string query, int limit, string? cursor)
     {
         var before = long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var pos) ? pos : long.MaxValue;

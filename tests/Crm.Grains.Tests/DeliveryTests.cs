@@ -1,0 +1,191 @@
+using Orleans.Streams;
+
+namespace Crm.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class DeliveryTests(ClusterFixture fixture)
+{
+    private IGrainFactory Grains => fixture.Grains;
+
+    private async Task<(string Tenant, ClientProfile Client, IChatGrain Chat)> ClientAsync()
+    {
+        var tenant = Fresh.Tenant();
+        var (_, client) = await Fresh.ClientAsync(Grains, tenant, "Dana", new ContactDraft { Type = ContactType.Phone, Value = "+14155550142" });
+        return (tenant, client, Grains.GetGrain<IChatGrain>(Ids.Key(tenant, client.Id)));
+    }
+
+    private async Task<ChatMessage> MessageAsync(IChatGrain chat, long seq) =>
+        (await chat.GetMessagesAsync(null, seq - 1, 1)).Value!.Items[0];
+
+    private Task WaitForStatusAsync(IChatGrain chat, long seq, MessageStatus status) =>
+        ClusterFixture.EventuallyAsync(async () => (await MessageAsync(chat, seq)).Status == status, $"message {seq} is {status}");
+
+    [Fact]
+    public async Task AQueuedMessageReachesItsProviderOnceAndIsMarkedSent()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+
+        var queued = (await chat.SendAsync(new OutgoingMessage { Text = "Your table is ready" }, Fresh.Agent(tenant))).Value!;
+        await WaitForStatusAsync(chat, queued.Seq, MessageStatus.Sent);
+
+        var envelope = Assert.Single(fixture.Sender.For(tenant));
+        Assert.Equal(("+14155550142", Transport.Sms, "Your table is ready"), (envelope.To, envelope.Transport, envelope.Text));
+        var sent = await MessageAsync(chat, queued.Seq);
+        Assert.Equal("prov-" + queued.Id, sent.ProviderMessageId);
+        Assert.NotNull(sent.SentAt);
+    }
+
+    [Fact]
+    public async Task ATransientFailureIsRetriedUntilItGoesThrough()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+        var text = "retry me " + Guid.NewGuid();
+        fixture.Sender.Script(text,
+            SendOutcome.Retry("503", after: TimeSpan.FromMilliseconds(100)),
+            SendOutcome.Retry("429", after: TimeSpan.FromMilliseconds(100)));
+
+        var queued = (await chat.SendAsync(new OutgoingMessage { Text = text }, Fresh.Agent(tenant))).Value!;
+        await WaitForStatusAsync(chat, queued.Seq, MessageStatus.Sent);
+
+        Assert.Equal(3, fixture.Sender.For(tenant).Count);
+    }
+
+    [Fact]
+    public async Task APermanentFailureMarksTheMessageFailedWithTheProviderCode()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+        var text = "bad number " + Guid.NewGuid();
+        fixture.Sender.Script(text, SendOutcome.Failed("21211", "Invalid 'To' Phone Number"));
+
+        var queued = (await chat.SendAsync(new OutgoingMessage { Text = text }, Fresh.Agent(tenant))).Value!;
+        await WaitForStatusAsync(chat, queued.Seq, MessageStatus.Failed);
+
+        Assert.Equal("21211", (await MessageAsync(chat, queued.Seq)).ErrorCode);
+        Assert.Single(fixture.Sender.For(tenant));
+    }
+
+    [Fact]
+    public async Task AFailedMessageCanBeRetriedByAnAgent()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+        var text = "flaky " + Guid.NewGuid();
+        fixture.Sender.Script(text, SendOutcome.Failed("30006", "Landline or unreachable carrier"));
+        var queued = (await chat.SendAsync(new OutgoingMessage { Text = text }, Fresh.Agent(tenant))).Value!;
+        await WaitForStatusAsync(chat, queued.Seq, MessageStatus.Failed);
+
+        var retried = await chat.RetryAsync(queued.Seq, Fresh.Agent(tenant));
+        await WaitForStatusAsync(chat, queued.Seq, MessageStatus.Sent);
+
+        Assert.Equal(MessageStatus.Queued, retried.Value!.Status);
+        Assert.Equal(2, fixture.Sender.For(tenant).Count);
+    }
+
+    [Fact]
+    public async Task StatusReportsOnlyMoveForwardWhateverTheirOrder()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+        var queued = (await chat.SendAsync(new OutgoingMessage { Text = "ladder" }, Fresh.Agent(tenant))).Value!;
+        await WaitForStatusAsync(chat, queued.Seq, MessageStatus.Sent);
+        var at = DateTimeOffset.UtcNow;
+
+        foreach (var status in new[] { MessageStatus.Read, MessageStatus.Delivered, MessageStatus.Sent, MessageStatus.Queued })
+        {
+            await fixture.Gateway.AcceptStatusAsync(new StatusReport
+            {
+                TenantId = tenant, Transport = Transport.Sms, ProviderMessageId = "prov-" + queued.Id, Status = status, At = at,
+            });
+        }
+
+        var message = await MessageAsync(chat, queued.Seq);
+        Assert.Equal(MessageStatus.Read, message.Status);
+        Assert.NotNull(message.ReadAt);
+        Assert.NotNull(message.DeliveredAt);
+    }
+
+    [Fact]
+    public async Task AnInboundMessageFromAnUnknownNumberCreatesClientChatAndMessageOnce()
+    {
+        var tenant = Fresh.Tenant();
+        var inbound = Fresh.Inbound(tenant, "Hi, is my order ready?", "SM-first") with
+        {
+            ContactType = ContactType.Phone, ContactValue = "+14155550177", Sender = new Sender { Type = SenderType.Sms, Address = "+14155550177", DisplayName = "Eve Adams" },
+        };
+
+        await fixture.Gateway.AcceptMessageAsync(inbound);
+        await fixture.Gateway.AcceptMessageAsync(inbound);
+        var contact = Grains.GetGrain<IContactGrain>(ContactRules.GrainKey(tenant, ContactType.Phone, "+14155550177"));
+        await ClusterFixture.EventuallyAsync(async () => await contact.GetOwnerAsync() is not null, "the contact has a client");
+        var clientId = (await contact.GetOwnerAsync())!;
+        var chat = Grains.GetGrain<IChatGrain>(Ids.Key(tenant, clientId));
+        await ClusterFixture.EventuallyAsync(async () => (await chat.GetMessagesAsync(null, null, 10)).Value?.Items.Count > 0, "the message is in the chat");
+        await Task.Delay(500);
+
+        var client = await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, clientId)).GetAsync();
+        Assert.Equal(("Eve", "Adams", "+14155550177"), (client!.FirstName, client.LastName, Assert.Single(client.Contacts).Value));
+        var message = Assert.Single((await chat.GetMessagesAsync(null, null, 10)).Value!.Items);
+        Assert.Equal((MessageDirection.Inbound, MessageStatus.Received, "Hi, is my order ready?"), (message.Direction, message.Status, message.Text));
+        Assert.Equal(1, (await chat.GetAsync(Fresh.Agent(tenant))).Value!.UnreadCount);
+    }
+
+    [Fact]
+    public async Task RepliesGoWhereTheClientLastWroteFrom()
+    {
+        var (tenant, client, chat) = await ClientAsync();
+        await chat.ReceiveAsync(Fresh.Inbound(tenant, "via whatsapp", transport: Transport.Whatsapp) with
+        {
+            ContactType = ContactType.Whatsapp, ContactValue = "+14155550143",
+        });
+
+        var reply = (await chat.SendAsync(new OutgoingMessage { Text = "reply on whatsapp" }, Fresh.Agent(tenant))).Value!;
+        await WaitForStatusAsync(chat, reply.Seq, MessageStatus.Sent);
+
+        var envelope = Assert.Single(fixture.Sender.For(tenant));
+        Assert.Equal((Transport.Whatsapp, "+14155550143"), (envelope.Transport, envelope.To));
+    }
+
+    [Fact]
+    public async Task StopBlocksTheNextSendOnThatChannelAndStartAllowsItAgain()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+
+        await chat.ReceiveAsync(Fresh.Inbound(tenant, "STOP"));
+        var blocked = await chat.SendAsync(new OutgoingMessage { Text = "promo", Transport = Transport.Sms }, Fresh.Agent(tenant));
+        await chat.ReceiveAsync(Fresh.Inbound(tenant, "start"));
+        var allowed = await chat.SendAsync(new OutgoingMessage { Text = "welcome back", Transport = Transport.Sms }, Fresh.Agent(tenant));
+
+        Assert.Equal(Outcome.Conflict, blocked.Outcome);
+        Assert.True(allowed.IsOk);
+    }
+
+    [Fact]
+    public async Task AnExternalSubscriberSeesTheEventsOfItsTenantOnly()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+        var (otherTenant, _, otherChat) = await ClientAsync();
+        var received = new System.Collections.Concurrent.ConcurrentQueue<CrmEvent>();
+        var stream = fixture.Cluster.Client.GetStreamProvider(StreamNames.Provider).GetStream<CrmEvent>(StreamId.Create(StreamNames.Events, tenant));
+        var subscription = await stream.SubscribeAsync((e, _) => { received.Enqueue(e); return Task.CompletedTask; });
+
+        await otherChat.ReceiveAsync(Fresh.Inbound(otherTenant, "not for you"));
+        await chat.ReceiveAsync(Fresh.Inbound(tenant, "hello events"));
+        await ClusterFixture.EventuallyAsync(() => Task.FromResult(received.Any(e => e.Type == EventTypes.MessageReceived)), "the event arrives");
+        await subscription.UnsubscribeAsync();
+
+        Assert.All(received, e => Assert.Equal(tenant, e.TenantId));
+        Assert.Equal("hello events", received.First(e => e.Type == EventTypes.MessageReceived).Message!.Text);
+    }
+
+    [Fact]
+    public async Task APhoneCallIsLoggedNotSent()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+
+        var logged = await chat.LogAsync(new LoggedMessage { Transport = Transport.Phone, Direction = MessageDirection.Outbound, Text = "Called about the invoice" }, Fresh.Agent(tenant));
+        var refused = await chat.LogAsync(new LoggedMessage { Transport = Transport.Sms, Text = "x" }, Fresh.Agent(tenant));
+        await Task.Delay(300);
+
+        Assert.Equal((Transport.Phone, MessageStatus.Sent), (logged.Value!.Transport, logged.Value.Status));
+        Assert.Contains("transport", refused.Errors!.Keys);
+        Assert.Empty(fixture.Sender.For(tenant));
+    }
+}
