@@ -16,6 +16,7 @@ builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024)
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddCrmAuthorization();
+builder.Services.AddCors();
 builder.Services.AddCrmHealthChecks();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<TenantEventHub>();
@@ -23,6 +24,7 @@ builder.Services.AddSingleton<TenantEventHub>();
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 

@@ -16,11 +16,13 @@ public sealed class CrmApiFactory(string connectionString) : WebApplicationFacto
 
     public string ConnectionString { get; } = connectionString;
 
+    public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Crm", ConnectionString);
         builder.UseSetting("CRM_SYSTEM_KEY", SystemKey);
-        builder.UseSetting("Crm:ClusterId", "test-" + Guid.NewGuid().ToString("N")[..8]);
+        builder.UseSetting("Crm:ClusterId", ClusterId);
         builder.UseSetting("Crm:SiloPort", PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Crm:GatewayPort", PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");

@@ -7,5 +7,7 @@ public static class WebhookEndpoints
     {
         app.MapTwilioWebhooks();
         app.MapTelegramWebhooks();
+        app.MapMetaWebhooks();
+        app.MapWidgetEndpoints();
     }
 }

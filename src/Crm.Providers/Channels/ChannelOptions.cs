@@ -92,4 +92,7 @@ public sealed class WidgetSettings
 
     /// <summary>Signs visitor tokens.</summary>
     public string TokenSecret { get; set; } = "";
+
+    /// <summary>How long a visitor token is good for; the widget asks for a new one with its old token after.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
 }

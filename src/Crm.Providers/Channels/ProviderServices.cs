@@ -1,6 +1,9 @@
 using Crm.Grains;
+using Crm.Providers.Meta;
+using Crm.Providers.Website;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Crm.Providers;
 
@@ -11,6 +14,12 @@ public static class ProviderServices
     {
         services.Configure<ChannelOptions>(configuration.GetSection(ChannelOptions.SectionName));
         services.AddHttpClient();
+        services.TryAddSingleton(TimeProvider.System);
+        // The router takes the first adapter that serves a transport. Meta goes first: a tenant with both a Cloud API
+        // number and a Twilio WhatsApp sender sends WhatsApp through the Cloud API (see README, WhatsApp precedence).
+        services.AddSingleton<ITransportAdapter, MetaAdapter>();
+        services.AddSingleton<ITransportAdapter, WebsiteAdapter>();
+        services.AddSingleton<WidgetSessions>();
         services.AddSingleton<IChannelSender, ChannelRouter>();
 
         // Provider URLs carry credentials (Telegram's token is in the path): the factory's request logging stays off.

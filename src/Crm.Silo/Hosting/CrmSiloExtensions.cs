@@ -41,6 +41,20 @@ public static class CrmSiloExtensions
     }
 
     /// <summary>
+    /// An Orleans client of a Crm cluster on PostgreSQL: finds the silos through the membership table
+    /// and reads the same durable streams (the API in cluster mode, or any service subscribing to events).
+    /// </summary>
+    public static IClientBuilder AddCrmClient(this IClientBuilder client, IConfiguration configuration)
+    {
+        var options = configuration.GetCrmOptions();
+        var connectionString = configuration.GetCrmConnectionString();
+        client.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+        client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+        client.AddCrmStreams(configuration);
+        return client;
+    }
+
+    /// <summary>
     /// The durable <c>inbound</c> and <c>events</c> streams on PostgreSQL. Messages wait up to a week for a
     /// consumer, so an outage of that length loses nothing; silos and clients must use the same partitions.
     /// </summary>

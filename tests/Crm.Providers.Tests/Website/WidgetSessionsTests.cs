@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using System.Text;
+using Crm.Grains;
+using Crm.Providers.Website;
+
+namespace Crm.Providers.Tests.Website;
+
+public sealed class WidgetSessionsTests
+{
+    private const string SiteSecret = "site-secret-1";
+    private readonly ManualClock clock = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly WidgetSessions sessions;
+
+    public WidgetSessionsTests()
+    {
+        var options = new ChannelOptions();
+        options.Tenants["tn_1"] = new TenantChannels
+        {
+            Widget = new WidgetSettings { SiteKey = "pk_site_1", SiteSecret = SiteSecret, TokenSecret = "token-secret-1", TokenLifetime = TimeSpan.FromHours(2) },
+        };
+        options.Tenants["tn_2"] = new TenantChannels { Widget = new WidgetSettings { SiteKey = "pk_site_2", TokenSecret = "token-secret-2" } };
+        sessions = new WidgetSessions(new FixedOptions(options), clock);
+    }
+
+    private static string HashOf(string identifier) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(SiteSecret), Encoding.UTF8.GetBytes(identifier)));
+
+    [Fact]
+    public void ASiteKeyStartsASessionOfItsTenantThatAuthenticatesUntilItExpires()
+    {
+        var (session, error) = sessions.Start("pk_site_1", null, null, "Maya", null);
+
+        Assert.Equal(WidgetSessionError.None, error);
+        Assert.Equal(("tn_1", "Maya", clock.Now.AddHours(2)), (session!.Claims.TenantId, session.Claims.Name, session.Claims.ExpiresAt));
+        Assert.True(Ids.IsWellFormed(session.Claims.VisitorId));
+        Assert.Equal(session.Claims, sessions.Authenticate(session.Token));
+        clock.Now = clock.Now.AddHours(2);
+        Assert.Null(sessions.Authenticate(session.Token));
+    }
+
+    [Fact]
+    public void AnUnknownSiteKeyStartsNothing()
+    {
+        Assert.Equal(WidgetSessionError.UnknownSite, sessions.Start("pk_nope", null, null, null, null).Error);
+    }
+
+    [Fact]
+    public void AnonymousVisitorsAreNewVisitorsUnlessTheyBringTheirOldToken()
+    {
+        var first = sessions.Start("pk_site_1", null, null, "Maya", null).Session!;
+        clock.Now = clock.Now.AddDays(3);
+
+        var stranger = sessions.Start("pk_site_1", null, null, null, null).Session!;
+        var returning = sessions.Start("pk_site_1", null, null, null, first.Token).Session!;
+
+        Assert.NotEqual(first.Claims.VisitorId, stranger.Claims.VisitorId);
+        Assert.Equal((first.Claims.VisitorId, "Maya"), (returning.Claims.VisitorId, returning.Claims.Name));
+        Assert.NotNull(sessions.Authenticate(returning.Token));
+    }
+
+    [Fact]
+    public void AnotherSitesTokenDoesNotCarryItsVisitorOver()
+    {
+        var other = sessions.Start("pk_site_2", null, null, null, null).Session!;
+
+        var session = sessions.Start("pk_site_1", null, null, null, other.Token).Session!;
+
+        Assert.NotEqual(other.Claims.VisitorId, session.Claims.VisitorId);
+    }
+
+    [Fact]
+    public void AnIdentifiedUserIsTheSameVisitorInEverySession()
+    {
+        var first = sessions.Start("pk_site_1", "customer-42", HashOf("customer-42"), "Maya", null).Session!;
+        var second = sessions.Start("pk_site_1", "customer-42", HashOf("customer-42"), null, null).Session!;
+
+        Assert.Equal(first.Claims.VisitorId, second.Claims.VisitorId);
+        Assert.Equal("customer-42", sessions.Authenticate(second.Token)!.Identifier);
+    }
+
+    [Fact]
+    public void AWrongOrMissingIdentityHashIsRejected()
+    {
+        Assert.Equal(WidgetSessionError.IdentityNotProven, sessions.Start("pk_site_1", "customer-42", HashOf("customer-43"), null, null).Error);
+        Assert.Equal(WidgetSessionError.IdentityNotProven, sessions.Start("pk_site_1", "customer-42", null, null, null).Error);
+        Assert.Equal(WidgetSessionError.IdentityNotProven, sessions.Start("pk_site_2", "customer-42", HashOf("customer-42"), null, null).Error);
+    }
+
+    [Fact]
+    public async Task AReplyToAVisitorIsDeliveredAtOnceWithoutAProvider()
+    {
+        var adapter = new WebsiteAdapter();
+        var channels = new TenantChannels { Widget = new WidgetSettings { SiteKey = "pk", TokenSecret = "t" } };
+
+        var outcome = await adapter.SendAsync(new OutboundEnvelope { Transport = Transport.Website, To = "website:vis_1", Text = "hi" }, channels, CancellationToken.None);
+
+        Assert.Equal((SendOutcomeKind.Sent, MessageStatus.Sent), (outcome.Kind, outcome.Status));
+        Assert.True(adapter.Serves(Transport.Website, channels));
+        Assert.False(adapter.Serves(Transport.Website, new TenantChannels()));
+        Assert.False(adapter.Serves(Transport.Whatsapp, channels));
+    }
+}
