@@ -91,7 +91,7 @@ public sealed class CrmProcess : IAsyncDisposable
     /// <summary>The Crm.Api build of the same configuration as this test assembly (Debug or Release).</summary>
     private static string ApiAssembly()
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var path = Path.Combine(PostgresServer.RepositoryRoot(), "src", "Crm.Api", "bin", configuration, "net10.0", "Crm.Api.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException("Build Crm.Api first.", path);
     }

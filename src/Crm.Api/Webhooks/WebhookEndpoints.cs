@@ -5,6 +5,8 @@ public static class WebhookEndpoints
 {
     public static void MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
+        app.MapTwilioWebhooks();
+        app.MapTelegramWebhooks();
         app.MapMetaWebhooks();
         app.MapWidgetEndpoints();
     }

@@ -48,6 +48,11 @@ public sealed class TelegramSettings
     /// <summary>"webhook" (default) or "polling" for setups without a public URL.</summary>
     public string Mode { get; set; } = "webhook";
     public string BaseUrl { get; set; } = "https://api.telegram.org";
+
+    /// <summary>How long one getUpdates call may wait for news in polling mode (Telegram allows up to 50 s).</summary>
+    public int PollTimeoutSeconds { get; set; } = 25;
+
+    public bool Polls => string.Equals(Mode, "polling", StringComparison.OrdinalIgnoreCase);
 }
 
 public sealed class MetaSettings

@@ -22,6 +22,13 @@ public static class ProviderServices
         services.AddSingleton<WidgetSessions>();
         services.AddSingleton<IChannelSender, ChannelRouter>();
 
+        // Provider URLs carry credentials (Telegram's token is in the path): the factory's request logging stays off.
+        services.AddHttpClient(TwilioAdapter.HttpClientName).RemoveAllLoggers();
+        services.AddSingleton<ITransportAdapter, TwilioAdapter>();
+        services.AddHttpClient(TelegramAdapter.HttpClientName).RemoveAllLoggers();
+        services.AddSingleton<ITransportAdapter, TelegramAdapter>();
+        services.AddHostedService<TelegramPollingService>();
+
         services.TryAddSingleton<IEmailFiles, GrainEmailFiles>();
         services.TryAddSingleton<IMailboxMarks, GrainMailboxMarks>();
         services.AddSingleton<ITransportAdapter, EmailAdapter>();

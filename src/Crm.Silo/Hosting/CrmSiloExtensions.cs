@@ -77,6 +77,9 @@ public static class CrmSiloExtensions
         (options.Invariant, options.ConnectionString) = (Invariant, configuration.GetCrmConnectionString());
         options.ExpiryTimeout = TimeSpan.FromDays(7);
         options.MaxAttempts = 10;
+
+        // What a crashed silo had taken becomes visible again after this; a contact grain takes milliseconds per message.
+        options.VisibilityTimeout = TimeSpan.FromSeconds(30);
     }
 
     /// <summary>Grain state, reminders and the Crm stores, without clustering (test clusters bring their own).</summary>

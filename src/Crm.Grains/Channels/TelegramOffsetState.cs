@@ -1,0 +1,7 @@
+namespace Crm.Grains;
+
+[GenerateSerializer]
+public sealed class TelegramOffsetState
+{
+    [Id(0)] public long Offset { get; set; }
+}
