@@ -16,6 +16,7 @@ builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024)
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddCrmAuthorization();
+builder.Services.AddCrmRateLimiting(builder.Configuration);
 builder.Services.AddCors();
 builder.Services.AddCrmHealthChecks();
 builder.Services.AddOpenApi();
@@ -26,6 +27,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
 app.UseAuthentication();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi();

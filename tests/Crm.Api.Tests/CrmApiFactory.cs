@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Crm.Api.Tests;
 
 /// <summary>The whole API with its co-hosted silo on a PostgreSQL database of its own.</summary>
-public sealed class CrmApiFactory(string connectionString) : WebApplicationFactory<Program>
+public class CrmApiFactory(string connectionString) : WebApplicationFactory<Program>
 {
     public const string SystemKey = "test-system-key-0123456789";
 

@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Crm.Api;
+
+/// <summary>Requests per API key (anonymous callers per address), as a token bucket: a burst, then a steady rate.</summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "Crm:RateLimit";
+
+    public int RequestsPerSecond { get; set; } = 200;
+    public int Burst { get; set; } = 400;
+}
+
+public static class RateLimiting
+{
+    public static IServiceCollection AddCrmRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    {
+        var limits = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddRateLimiter(options =>
+        {
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => PartitionOf(http) is { } key
+                ? RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.Burst,
+                    TokensPerPeriod = limits.RequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                })
+                : RateLimitPartition.GetNoLimiter(""));
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
+                var http = context.HttpContext;
+                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Title = "Too many requests.",
+                        Detail = "This API key sent more requests than its limit; try again after the Retry-After seconds.",
+                    },
+                });
+            };
+        });
+        return services;
+    }
+
+    /// <summary>Provider webhooks and health probes are not limited: providers retry what we refuse, and probes must answer.</summary>
+    private static string? PartitionOf(HttpContext http)
+    {
+        var path = http.Request.Path;
+        if (path.StartsWithSegments("/webhooks") || path.StartsWithSegments("/health"))
+            return null;
+        return http.User.FindFirstValue(ApiKeyAuthentication.KeyClaim) is { } key
+            ? "key:" + key
+            : "ip:" + http.Connection.RemoteIpAddress;
+    }
+}
