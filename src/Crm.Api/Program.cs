@@ -32,6 +32,8 @@ app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapHealthEndpoints();
 app.MapTenantEndpoints();
+app.MapRetentionEndpoints();
+app.MapAuditEndpoints();
 app.MapClientEndpoints();
 app.MapChatEndpoints();
 app.MapMessageEndpoints();
