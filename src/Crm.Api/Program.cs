@@ -34,6 +34,8 @@ app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapHealthEndpoints();
 app.MapTenantEndpoints();
+app.MapRetentionEndpoints();
+app.MapAuditEndpoints();
 app.MapClientEndpoints();
 app.MapChatEndpoints();
 app.MapMessageEndpoints();

@@ -15,6 +15,8 @@ public enum Permission
     ReadTemplates,
     ManageTemplates,
     ManageUsers,
+    ReadAudit,
+    ManageRetention,
 }
 
 /// <summary>What each role may do: the one table every endpoint is checked against.</summary>
@@ -28,7 +30,7 @@ public static class Permissions
     private static readonly Permission[] Agent =
         [.. Sales, Permission.MarkRead, Permission.ManageMembers, Permission.ReadTemplates];
 
-    private static readonly Permission[] Lead = Agent;
+    private static readonly Permission[] Lead = [.. Agent, Permission.ReadAudit];
 
     public static readonly IReadOnlyDictionary<Role, IReadOnlySet<Permission>> ByRole = new Dictionary<Role, IReadOnlySet<Permission>>
     {

@@ -14,6 +14,9 @@ public sealed record AuditEvent
     [Id(7)] public string? ClientId { get; init; }
     [Id(8)] public string? Data { get; init; }
 
+    /// <summary>The position in the trail, assigned when stored (0 before); newer events have larger ids.</summary>
+    [Id(9)] public long Id { get; init; }
+
     public static AuditEvent Of(Actor actor, DateTimeOffset at, string action, string subjectType, string subjectId, string? clientId = null, string? data = null) =>
         new()
         {

@@ -9,6 +9,9 @@ public interface ITenantQueryGrain : IGrainWithStringKey
 
     Task<Page<ChatMessage>> SearchMessagesAsync(string query, int limit, string? cursor);
 
+    /// <summary>The tenant's audit trail, newest first.</summary>
+    Task<Page<AuditEvent>> ReadAuditAsync(AuditQuery query);
+
     /// <summary>Which chat and seq a message is, by our id or by its provider's id.</summary>
     Task<MessageLocation?> LocateMessageAsync(string? messageId, Transport transport, string? providerMessageId);
 }

@@ -3,7 +3,7 @@ using Orleans.Concurrency;
 namespace Crm.Grains;
 
 [GrainType("tenantquery"), StatelessWorker]
-internal sealed class TenantQueryGrain(IClientIndex clients, IChatStore chats) : Grain, ITenantQueryGrain
+internal sealed class TenantQueryGrain(IClientIndex clients, IChatStore chats, IAuditLog audit) : Grain, ITenantQueryGrain
 {
     private string TenantId => this.GetPrimaryKeyString();
 
@@ -15,6 +15,8 @@ internal sealed class TenantQueryGrain(IClientIndex clients, IChatStore chats) :
 
     public Task<Page<ChatMessage>> SearchMessagesAsync(string query, int limit, string? cursor) =>
         chats.SearchMessagesAsync(TenantId, query, limit, cursor);
+
+    public Task<Page<AuditEvent>> ReadAuditAsync(AuditQuery query) => audit.ReadAsync(TenantId, query);
 
     public Task<MessageLocation?> LocateMessageAsync(string? messageId, Transport transport, string? providerMessageId) =>
         chats.LocateAsync(TenantId, messageId, transport, providerMessageId);

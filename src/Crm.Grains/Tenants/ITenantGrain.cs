@@ -19,4 +19,11 @@ public interface ITenantGrain : IGrainWithStringKey
 
     /// <summary>The actor for an active user whose key secret hashes to <paramref name="secretHash"/>, else null.</summary>
     Task<Actor?> AuthenticateAsync(string userId, string secretHash);
+
+    /// <summary>The tenant's retention policy (empty when it keeps everything). Interleaves: the retention job reads it while a change waits on that job.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<RetentionPolicy> GetRetentionAsync();
+
+    /// <summary>Replaces the retention policy and starts or stops the tenant's retention reminder accordingly.</summary>
+    Task<Result<RetentionPolicy>> SetRetentionAsync(RetentionPolicy policy, Actor actor);
 }

@@ -76,6 +76,26 @@ internal sealed class TenantGrain(
             : null);
     }
 
+    public Task<RetentionPolicy> GetRetentionAsync() => Task.FromResult(state.State.Retention);
+
+    public async Task<Result<RetentionPolicy>> SetRetentionAsync(RetentionPolicy policy, Actor actor)
+    {
+        if (state.State.Tenant is null)
+            return Result<RetentionPolicy>.NotFound();
+        var errors = new Errors();
+        RetentionRules.Validate(policy, errors);
+        if (errors.Any)
+            return errors.ToResult<RetentionPolicy>();
+
+        state.State.Retention = policy;
+        await state.WriteStateAsync();
+        var job = GrainFactory.GetGrain<IRetentionGrain>(TenantId);
+        await (policy.IsEmpty ? job.StopAsync() : job.StartAsync());
+        var data = System.Text.Json.JsonSerializer.Serialize(new { messageDays = policy.MessageDays, attachmentDays = policy.AttachmentDays });
+        await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "retention.changed", "tenant", TenantId, data: data));
+        return Result<RetentionPolicy>.Ok(policy);
+    }
+
     private UserCreated AddUser(string name, Role role)
     {
         var info = new UserInfo { Id = Ids.New("us"), Name = name, Role = role, CreatedAt = clock.Now() };

@@ -13,4 +13,5 @@ public sealed class TenantState
 {
     [Id(0)] public TenantInfo? Tenant { get; set; }
     [Id(1)] public Dictionary<string, TenantUser> Users { get; set; } = [];
+    [Id(2)] public RetentionPolicy Retention { get; set; } = new();
 }

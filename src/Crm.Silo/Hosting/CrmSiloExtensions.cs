@@ -86,6 +86,9 @@ public static class CrmSiloExtensions
     public static ISiloBuilder AddCrmStorage(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddOptionsWithValidateOnStart<RetentionOptions>()
+            .Bind(configuration.GetSection(RetentionOptions.SectionName))
+            .Validate(o => o.Period >= TimeSpan.FromMinutes(1) && o.BatchSize > 0, "Crm:Retention needs Period of at least 1 minute and a positive BatchSize.");
         silo.Services.AddSingleton<IInboundGateway, StreamInboundGateway>();
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.Services.Configure<Orleans.Serialization.SystemTextJsonGrainStorageSerializerOptions>(o => CrmJson.Configure(o.JsonSerializerOptions));
@@ -98,9 +101,12 @@ public static class CrmSiloExtensions
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<MemoryClientIndex>();
             silo.Services.AddSingleton<IClientIndex>(sp => sp.GetRequiredService<MemoryClientIndex>());
-            silo.Services.AddSingleton<IChatStore, MemoryChatStore>();
+            silo.Services.AddSingleton<MemoryChatStore>();
+            silo.Services.AddSingleton<IChatStore>(sp => sp.GetRequiredService<MemoryChatStore>());
             silo.Services.AddSingleton<IAuditLog, MemoryAuditLog>();
-            silo.Services.AddSingleton<IAttachmentStore, MemoryAttachmentStore>();
+            silo.Services.AddSingleton<MemoryAttachmentStore>();
+            silo.Services.AddSingleton<IAttachmentStore>(sp => sp.GetRequiredService<MemoryAttachmentStore>());
+            silo.Services.AddSingleton<IRetentionStore, MemoryRetentionStore>();
             return silo;
         }
 
@@ -119,6 +125,7 @@ public static class CrmSiloExtensions
         silo.Services.AddSingleton<IChatStore, PostgresChatStore>();
         silo.Services.AddSingleton<IAuditLog, PostgresAuditLog>();
         silo.Services.AddSingleton<IAttachmentStore, PostgresAttachmentStore>();
+        silo.Services.AddSingleton<IRetentionStore, PostgresRetentionStore>();
         return silo;
     }
 }

@@ -31,6 +31,12 @@ internal sealed class MemoryChatStore : IChatStore
         }
     }
 
+    public long DeleteBefore(string tenantId, DateTimeOffset before)
+    {
+        lock (_gate)
+            return _messages.Where(p => p.Key.Tenant == tenantId).Sum(p => (long)p.Value.RemoveAll(m => m.CreatedAt < before));
+    }
+
     public Task UpsertChatAsync(ChatSummary summary)
     {
         lock (_gate)
@@ -215,8 +221,22 @@ internal sealed class MemoryAuditLog : IAuditLog
     public Task AppendAsync(AuditEvent entry)
     {
         lock (_gate)
-            _events.Add(entry);
+            _events.Add(entry with { Id = _events.Count + 1 });
         return Task.CompletedTask;
+    }
+
+    public Task<Page<AuditEvent>> ReadAsync(string tenantId, AuditQuery query)
+    {
+        lock (_gate)
+        {
+            var items = _events.Where(e => e.TenantId == tenantId
+                    && (query.ClientId is null || e.ClientId == query.ClientId)
+                    && (query.From is null || e.At >= query.From)
+                    && (query.To is null || e.At < query.To)
+                    && (query.Before is null || e.Id < query.Before))
+                .OrderByDescending(e => e.Id).Take(query.Limit + 1).ToList();
+            return Task.FromResult(AuditPaging.Page(items, query.Limit));
+        }
     }
 }
 
@@ -224,12 +244,30 @@ internal sealed class MemoryAttachmentStore : IAttachmentStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Tenant, string Id), AttachmentContent> _files = [];
+    private readonly Dictionary<(string Tenant, string Id), DateTimeOffset> _createdAt = [];
 
     public Task SaveAsync(string tenantId, AttachmentRef meta, byte[] content, string createdBy, DateTimeOffset at)
     {
         lock (_gate)
+        {
             _files[(tenantId, meta.Id)] = new AttachmentContent { Meta = meta, Content = content };
+            _createdAt[(tenantId, meta.Id)] = at;
+        }
         return Task.CompletedTask;
+    }
+
+    public long DeleteBefore(string tenantId, DateTimeOffset before)
+    {
+        lock (_gate)
+        {
+            var expired = _createdAt.Where(p => p.Key.Tenant == tenantId && p.Value < before).Select(p => p.Key).ToList();
+            foreach (var key in expired)
+            {
+                _files.Remove(key);
+                _createdAt.Remove(key);
+            }
+            return expired.Count;
+        }
     }
 
     public Task<IReadOnlyList<AttachmentRef>> DescribeAsync(string tenantId, IReadOnlyList<string> ids)
@@ -243,4 +281,13 @@ internal sealed class MemoryAttachmentStore : IAttachmentStore
         lock (_gate)
             return Task.FromResult(_files.GetValueOrDefault((tenantId, id)));
     }
+}
+
+internal sealed class MemoryRetentionStore(MemoryChatStore chats, MemoryAttachmentStore files) : IRetentionStore
+{
+    public Task<long> DeleteMessagesAsync(string tenantId, DateTimeOffset before, int batchSize) =>
+        Task.FromResult(chats.DeleteBefore(tenantId, before));
+
+    public Task<long> DeleteAttachmentsAsync(string tenantId, DateTimeOffset before, int batchSize) =>
+        Task.FromResult(files.DeleteBefore(tenantId, before));
 }
