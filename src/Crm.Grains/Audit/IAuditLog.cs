@@ -4,4 +4,7 @@ namespace Crm.Grains;
 public interface IAuditLog
 {
     Task AppendAsync(AuditEvent entry);
+
+    /// <summary>The records about one client, oldest first, read as they are consumed.</summary>
+    IAsyncEnumerable<AuditEvent> ReadAboutClientAsync(string tenantId, string clientId, CancellationToken cancellationToken = default);
 }

@@ -100,12 +100,14 @@ public static class CrmSiloExtensions
             silo.Services.AddSingleton<IClientIndex>(sp => sp.GetRequiredService<MemoryClientIndex>());
             silo.Services.AddSingleton<IChatStore, MemoryChatStore>();
             silo.Services.AddSingleton<IAuditLog, MemoryAuditLog>();
-            silo.Services.AddSingleton<IAttachmentStore, MemoryAttachmentStore>();
+            silo.Services.AddSingleton<MemoryAttachmentStore>();
+            silo.Services.AddSingleton<IAttachmentStore>(sp => sp.GetRequiredService<MemoryAttachmentStore>());
             return silo;
         }
 
         var connectionString = configuration.GetCrmConnectionString();
-        silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+        // Clearing a state deletes its row: an erased client, chat or released contact leaves nothing behind.
+        silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString, o.DeleteStateOnClear) = (Invariant, connectionString, true));
         // Stream subscriptions are Orleans' own records, which System.Text.Json cannot read back after a crash.
         silo.AddAdoNetGrainStorage(StorageNames.PubSub, o => o.Configure<Orleans.Serialization.Serializer>((storage, serializer) =>
         {
