@@ -26,6 +26,10 @@ public sealed class PermissionMatrixTests(ApiFixture fixture)
         [Permission.ReadTemplates] = http => http.GetAsync("/api/v1/templates"),
         [Permission.ManageTemplates] = http => http.DeleteAsync("/api/v1/templates/tp_none"),
         [Permission.ManageUsers] = http => http.GetAsync("/api/v1/users"),
+        [Permission.ReadAudit] = http => http.GetAsync("/api/v1/audit"),
+        [Permission.ManageRetention] = http => http.GetAsync("/api/v1/tenants/current/retention"),
+        [Permission.ExportClients] = http => http.GetAsync("/api/v1/clients/cl_none/export"),
+        [Permission.EraseClients] = http => http.PostAsync("/api/v1/clients/cl_none/erase", null),
     };
 
     public static TheoryData<Role, Permission> Cases()

@@ -20,6 +20,8 @@ public static class ClientEndpoints
         clients.MapPost("/{id}/contacts", AddContactAsync).Require(Permission.WriteClients).Accepts<ContactRequest>("application/json");
         clients.MapDelete("/{id}/contacts/{contactId}", RemoveContactAsync).Require(Permission.WriteClients);
         clients.MapPut("/{id}/consent/{transport}", SetConsentAsync).Require(Permission.WriteClients);
+        clients.MapGet("/{id}/export", ExportAsync).Require(Permission.ExportClients);
+        clients.MapPost("/{id}/erase", EraseAsync).Require(Permission.EraseClients);
     }
 
     private static IClientGrain Client(IGrainFactory grains, ClaimsPrincipal user, string id) =>
@@ -112,4 +114,15 @@ public static class ClientEndpoints
             return Http.Invalid("optedIn", "Must be true or false.");
         return Http.From(await Client(grains, user, id).SetConsentAsync(channel, optedIn, "api", user.Actor()), TypedResults.Ok);
     }
+
+    public static async Task<IResult> ExportAsync(string id, IGrainFactory grains, IChatStore chats, IAuditLog audit, ClaimsPrincipal user)
+    {
+        if (!Ids.IsWellFormed(id) || await Client(grains, user, id).GetAsync() is not { } profile)
+            return Http.NotFound();
+        var chat = await grains.GetGrain<IChatGrain>(Ids.Key(user.TenantId(), id)).DescribeAsync();
+        return new ClientExport(user.TenantId(), profile, chat, chats, audit);
+    }
+
+    public static async Task<IResult> EraseAsync(string id, IGrainFactory grains, ClaimsPrincipal user) =>
+        !Ids.IsWellFormed(id) ? Http.NotFound() : Http.From(await Client(grains, user, id).EraseAsync(user.Actor()), TypedResults.Ok);
 }

@@ -8,6 +8,8 @@ public enum Permission
     ReadClients,
     WriteClients,
     DeleteClients,
+    ExportClients,
+    EraseClients,
     ReadChats,
     SendMessages,
     MarkRead,
@@ -30,7 +32,8 @@ public static class Permissions
     private static readonly Permission[] Agent =
         [.. Sales, Permission.MarkRead, Permission.ManageMembers, Permission.ReadTemplates];
 
-    private static readonly Permission[] Lead = [.. Agent, Permission.ReadAudit];
+    // A lead reads every chat and the audit trail of the tenant, which is what an export holds.
+    private static readonly Permission[] Lead = [.. Agent, Permission.ReadAudit, Permission.ExportClients];
 
     public static readonly IReadOnlyDictionary<Role, IReadOnlySet<Permission>> ByRole = new Dictionary<Role, IReadOnlySet<Permission>>
     {

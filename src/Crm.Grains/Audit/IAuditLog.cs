@@ -5,6 +5,9 @@ public interface IAuditLog
 {
     Task AppendAsync(AuditEvent entry);
 
+    /// <summary>The records about one client, oldest first, read as they are consumed.</summary>
+    IAsyncEnumerable<AuditEvent> ReadAboutClientAsync(string tenantId, string clientId, CancellationToken cancellationToken = default);
+
     /// <summary>The tenant's events matching the query, newest first; the cursor is the last id served.</summary>
     Task<Page<AuditEvent>> ReadAsync(string tenantId, AuditQuery query);
 }

@@ -35,4 +35,10 @@ public interface IChatGrain : IGrainWithStringKey
 
     /// <summary>Adds a member; the same participant twice changes nothing.</summary>
     Task<Result<ChatView>> AddMemberAsync(MemberDraft member, Actor actor);
+
+    /// <summary>The chat whether or not its client is live (GDPR export); null if it was never created.</summary>
+    Task<ChatView?> DescribeAsync();
+
+    /// <summary>Stops delivery, deletes the chat's messages, list row, read horizons and the files only its messages refer to, and clears its state.</summary>
+    Task<ChatErasure> EraseAsync();
 }

@@ -37,6 +37,19 @@ public interface IChatStore
 
     /// <summary>Full-text search over the tenant's message history, newest first.</summary>
     Task<Page<ChatMessage>> SearchMessagesAsync(string tenantId, string query, int limit, string? cursor);
+
+    /// <summary>
+    /// Deletes the chat for good in one commit: its messages, list row and read horizons, and the attachments its
+    /// messages refer to that no other chat's message refers to.
+    /// </summary>
+    Task<ChatErasure> EraseChatAsync(string tenantId, string chatId);
+}
+
+[GenerateSerializer, Immutable]
+public sealed record ChatErasure
+{
+    [Id(0)] public long Messages { get; init; }
+    [Id(1)] public long Attachments { get; init; }
 }
 
 [GenerateSerializer, Immutable]

@@ -142,6 +142,24 @@ internal sealed class ClientGrain(
         return Result<ClientProfile>.Ok(next);
     }
 
+    public async Task<Result<ClientErasure>> EraseAsync(Actor actor)
+    {
+        if (Profile is null)
+            return Result<ClientErasure>.NotFound();
+
+        // Contacts first, so no new inbound message reaches this client; the state goes last, so an
+        // interrupted erasure is finished by calling it again.
+        await ReleaseAsync(Profile.Contacts);
+        var chat = await GrainFactory.GetGrain<IChatGrain>(this.GetPrimaryKeyString()).EraseAsync();
+        await index.RemoveAsync(TenantId, ClientId);
+        var erased = new ClientErasure { ClientId = ClientId, Contacts = Profile.Contacts.Count, Messages = chat.Messages, Attachments = chat.Attachments };
+        await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "client.erased", "client", ClientId, ClientId,
+            JsonSerializer.Serialize(new { contacts = erased.Contacts, messages = erased.Messages, attachments = erased.Attachments })));
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
+        return Result<ClientErasure>.Ok(erased);
+    }
+
     private Result<ClientProfile>? Live() => Profile switch
     {
         null => Result<ClientProfile>.NotFound(),

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Crm.Grains;
 
 /// <summary>A client of a tenant (key <c>{tenant}/{clientId}</c>): profile, contacts and consent.</summary>
@@ -10,6 +12,8 @@ public interface IClientGrain : IGrainWithStringKey
     Task<Result<ClientProfile>> AdoptAsync(ClientFields fields, ContactDraft claimedContact, Actor actor);
 
     /// <summary>The profile, including a soft-deleted one; null if the client does not exist.</summary>
+    /// <remarks>Interleaves so that the chat can read its client while the client waits on the chat (erasure).</remarks>
+    [AlwaysInterleave]
     Task<ClientProfile?> GetAsync();
 
     /// <summary>Changes the given fields (merge patch semantics).</summary>
@@ -25,4 +29,21 @@ public interface IClientGrain : IGrainWithStringKey
     Task<Result<ClientProfile>> RemoveContactAsync(string contactId, Actor actor);
 
     Task<Result<ClientProfile>> SetConsentAsync(Transport transport, bool optedIn, string source, Actor actor);
+
+    /// <summary>
+    /// GDPR erasure of a live or soft-deleted client: releases its contacts, erases its chat, removes it from
+    /// search and clears its state, leaving one <c>client.erased</c> audit record without personal data.
+    /// NotFound when there is no such client (also for a second erasure).
+    /// </summary>
+    Task<Result<ClientErasure>> EraseAsync(Actor actor);
+}
+
+/// <summary>What an erasure removed, as counts only.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ClientErasure
+{
+    [Id(0)] public string ClientId { get; init; } = "";
+    [Id(1)] public int Contacts { get; init; }
+    [Id(2)] public long Messages { get; init; }
+    [Id(3)] public long Attachments { get; init; }
 }

@@ -5,6 +5,9 @@ public interface IClientIndex
 {
     Task UpsertAsync(string tenantId, ClientProfile profile);
 
+    /// <summary>Deletes the client's row (erasure).</summary>
+    Task RemoveAsync(string tenantId, string clientId);
+
     /// <summary>Live (not deleted) clients whose name, phone, email or any contact contains the query, by id.</summary>
     Task<Page<ClientProfile>> SearchAsync(string tenantId, string? query, int limit, string? cursor);
 }

@@ -111,7 +111,8 @@ public static class CrmSiloExtensions
         }
 
         var connectionString = configuration.GetCrmConnectionString();
-        silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+        // Clearing a state deletes its row: an erased client, chat or released contact leaves nothing behind.
+        silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString, o.DeleteStateOnClear) = (Invariant, connectionString, true));
         // Stream subscriptions are Orleans' own records, which System.Text.Json cannot read back after a crash.
         silo.AddAdoNetGrainStorage(StorageNames.PubSub, o => o.Configure<Orleans.Serialization.Serializer>((storage, serializer) =>
         {

@@ -10,8 +10,23 @@ internal sealed class MemoryChatStore : IChatStore
     private readonly Dictionary<(string Tenant, string Chat), ChatSummary> _chats = [];
     private readonly Dictionary<(string Tenant, string Chat, string User), long> _reads = [];
     private readonly MemoryClientIndex _clients;
+    private readonly MemoryAttachmentStore _files;
 
-    public MemoryChatStore(MemoryClientIndex clients) => _clients = clients;
+    public MemoryChatStore(MemoryClientIndex clients, MemoryAttachmentStore files) => (_clients, _files) = (clients, files);
+
+    public Task<ChatErasure> EraseChatAsync(string tenantId, string chatId)
+    {
+        lock (_gate)
+        {
+            var messages = _messages.Remove((tenantId, chatId), out var list) ? list : [];
+            _chats.Remove((tenantId, chatId));
+            foreach (var read in _reads.Keys.Where(k => k.Tenant == tenantId && k.Chat == chatId).ToList())
+                _reads.Remove(read);
+            var stillUsed = _messages.Where(m => m.Key.Tenant == tenantId).SelectMany(m => m.Value).SelectMany(m => m.Attachments).Select(a => a.Id).ToHashSet();
+            var files = messages.SelectMany(m => m.Attachments).Select(a => a.Id).Distinct().Where(id => !stillUsed.Contains(id)).ToList();
+            return Task.FromResult(new ChatErasure { Messages = messages.Count, Attachments = _files.Remove(tenantId, files) });
+        }
+    }
 
     public Task<ChatMessage> AppendAsync(string tenantId, ChatMessage message, ChatSummary summary)
     {
@@ -195,6 +210,13 @@ internal sealed class MemoryClientIndex : IClientIndex
         return Task.CompletedTask;
     }
 
+    public Task RemoveAsync(string tenantId, string clientId)
+    {
+        lock (_gate)
+            _clients.Remove((tenantId, clientId));
+        return Task.CompletedTask;
+    }
+
     public ClientProfile? Get(string tenantId, string clientId)
     {
         lock (_gate)
@@ -223,6 +245,12 @@ internal sealed class MemoryAuditLog : IAuditLog
         lock (_gate)
             _events.Add(entry with { Id = _events.Count + 1 });
         return Task.CompletedTask;
+    }
+
+    public IAsyncEnumerable<AuditEvent> ReadAboutClientAsync(string tenantId, string clientId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+            return _events.Where(e => e.TenantId == tenantId && e.ClientId == clientId).ToList().ToAsyncEnumerable();
     }
 
     public Task<Page<AuditEvent>> ReadAsync(string tenantId, AuditQuery query)
@@ -280,6 +308,12 @@ internal sealed class MemoryAttachmentStore : IAttachmentStore
     {
         lock (_gate)
             return Task.FromResult(_files.GetValueOrDefault((tenantId, id)));
+    }
+
+    public long Remove(string tenantId, IEnumerable<string> ids)
+    {
+        lock (_gate)
+            return ids.Count(id => _files.Remove((tenantId, id)));
     }
 }
 

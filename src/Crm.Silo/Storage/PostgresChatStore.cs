@@ -100,6 +100,40 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
         await cmd.ExecuteNonQueryAsync();
     }
 
+    public async Task<ChatErasure> EraseChatAsync(string tenantId, string chatId)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using var cmd = new NpgsqlCommand("""
+            with files as (
+                select distinct a->>'id' as id
+                from messages m, jsonb_array_elements(m.attachments) a
+                where m.tenant_id = @tenant and m.chat_id = @chat),
+            gone_files as (
+                delete from attachments t using files f
+                where t.tenant_id = @tenant and t.id = f.id
+                  and not exists (
+                      select 1 from messages o, jsonb_array_elements(o.attachments) oa
+                      where o.tenant_id = @tenant and o.chat_id <> @chat and oa->>'id' = f.id)
+                returning 1),
+            gone_messages as (delete from messages where tenant_id = @tenant and chat_id = @chat returning 1),
+            gone_reads as (delete from chat_reads where tenant_id = @tenant and chat_id = @chat returning 1),
+            gone_chat as (delete from chats where tenant_id = @tenant and chat_id = @chat returning 1)
+            select (select count(*) from gone_messages), (select count(*) from gone_files),
+                   (select count(*) from gone_reads) + (select count(*) from gone_chat)
+            """, connection, tx);
+        cmd.Parameters.AddWithValue("tenant", tenantId);
+        cmd.Parameters.AddWithValue("chat", chatId);
+        ChatErasure erased;
+        await using (var reader = await cmd.ExecuteReaderAsync())
+        {
+            await reader.ReadAsync();
+            erased = new ChatErasure { Messages = reader.GetInt64(0), Attachments = reader.GetInt64(1) };
+        }
+        await tx.CommitAsync();
+        return erased;
+    }
+
     public async Task<ChatMessage?> ReadLastAsync(string tenantId, string chatId)
     {
         await using var cmd = db.CreateCommand($"select {MessageColumns} from messages where tenant_id = @tenant and chat_id = @chat order by seq desc limit 1");

@@ -28,6 +28,14 @@ internal sealed class PostgresClientIndex(NpgsqlDataSource db) : IClientIndex
         await cmd.ExecuteNonQueryAsync();
     }
 
+    public async Task RemoveAsync(string tenantId, string clientId)
+    {
+        await using var cmd = db.CreateCommand("delete from clients_index where tenant_id = @tenant and client_id = @id");
+        cmd.Parameters.AddWithValue("tenant", tenantId);
+        cmd.Parameters.AddWithValue("id", clientId);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     public async Task<Page<ClientProfile>> SearchAsync(string tenantId, string? query, int limit, string? cursor)
     {
         await using var cmd = db.CreateCommand("""
