@@ -12,7 +12,7 @@ if (args.Contains("migrate"))
 builder.UseOrleans(silo => silo.AddCrmSilo(builder.Configuration));
 builder.Services.ConfigureHttpJsonOptions(o => CrmJson.Configure(o.SerializerOptions));
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
+builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddCrmAuthorization();
@@ -24,6 +24,7 @@ builder.Services.AddSingleton<TenantEventHub>();
 
 var app = builder.Build();
 app.UseExceptionHandler();
+app.UseRequestLimits();
 app.UseStatusCodePages();
 app.UseCors();
 app.UseAuthentication();

@@ -9,7 +9,7 @@ public static class AttachmentEndpoints
     {
         var attachments = app.MapGroup("/api/v1/attachments").WithTags("Attachments");
         attachments.MapPost("/", UploadAsync).Require(Permission.SendMessages).DisableAntiforgery()
-            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(AttachmentRules.MaxSize + 64 * 1024));
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(RequestLimits.MaxUploadBytes));
         attachments.MapGet("/{id}", DownloadAsync).Require(Permission.ReadChats);
     }
 

@@ -16,6 +16,7 @@ public static class TenantEndpoints
         api.MapPost("/users", CreateUserAsync).Require(Permission.ManageUsers);
         api.MapGet("/users", ListUsersAsync).Require(Permission.ManageUsers);
         api.MapDelete("/users/{id}", DeactivateUserAsync).Require(Permission.ManageUsers);
+        api.MapPost("/users/{id}/keys", RotateKeyAsync).Require(Permission.ManageUsers);
         api.MapGet("/me", Me).RequireAuthorization();
     }
 
@@ -42,6 +43,13 @@ public static class TenantEndpoints
         if (!Http.TryLimit(limit, out var size, out var problem))
             return problem!;
         return TypedResults.Ok(await grains.GetGrain<ITenantGrain>(user.TenantId()).ListUsersAsync(size, cursor));
+    }
+
+    public static async Task<IResult> RotateKeyAsync(string id, IGrainFactory grains, ClaimsPrincipal user)
+    {
+        var actor = user.Actor();
+        return Http.From(await grains.GetGrain<ITenantGrain>(actor.TenantId).RotateKeyAsync(id, actor),
+            u => TypedResults.Created($"/api/v1/users/{u.User.Id}", new { id = u.User.Id, apiKey = u.ApiKey }));
     }
 
     public static async Task<IResult> DeactivateUserAsync(string id, IGrainFactory grains, ClaimsPrincipal user)

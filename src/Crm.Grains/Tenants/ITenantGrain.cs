@@ -14,6 +14,9 @@ public interface ITenantGrain : IGrainWithStringKey
 
     Task<UserInfo?> GetUserAsync(string userId);
 
+    /// <summary>Issues the user a new API key; the old one stops working at once.</summary>
+    Task<Result<UserCreated>> RotateKeyAsync(string userId, Actor actor);
+
     /// <summary>Deactivates a user; its keys stop working at once.</summary>
     Task<Result<UserInfo>> DeactivateUserAsync(string userId, Actor actor);
 

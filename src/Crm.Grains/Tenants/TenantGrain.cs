@@ -50,6 +50,18 @@ internal sealed class TenantGrain(
 
     public Task<UserInfo?> GetUserAsync(string userId) => Task.FromResult(Users.GetValueOrDefault(userId)?.Info);
 
+    public async Task<Result<UserCreated>> RotateKeyAsync(string userId, Actor actor)
+    {
+        if (!Users.TryGetValue(userId, out var user) || !user.Info.Active)
+            return Result<UserCreated>.NotFound();
+
+        var (key, hash) = ApiKeys.Issue(TenantId, userId);
+        (user.KeyHash, user.KeyId) = (hash, Ids.New("key"));
+        await state.WriteStateAsync();
+        await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "user.key_rotated", "user", userId));
+        return Result<UserCreated>.Ok(new UserCreated { User = user.Info, ApiKey = key });
+    }
+
     public async Task<Result<UserInfo>> DeactivateUserAsync(string userId, Actor actor)
     {
         if (!Users.TryGetValue(userId, out var user))
