@@ -28,27 +28,29 @@ internal sealed class PostgresAuditLog(NpgsqlDataSource db) : IAuditLog
 
     public async IAsyncEnumerable<AuditEvent> ReadAboutClientAsync(string tenantId, string clientId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var cmd = db.CreateCommand("""
-            select at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data::text
-            from audit_events where tenant_id = @tenant and client_id = @client order by id
-            """);
+        await using var cmd = db.CreateCommand($"select {Columns} from audit_events where tenant_id = @tenant and client_id = @client order by id");
         cmd.Parameters.AddWithValue("tenant", tenantId);
         cmd.Parameters.AddWithValue("client", clientId);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            yield return new AuditEvent
-            {
-                TenantId = tenantId,
-                At = reader.GetFieldValue<DateTimeOffset>(0),
-                Action = reader.GetString(1),
-                ActorUserId = reader.GetString(2),
-                ActorKeyId = reader.GetString(3),
-                SubjectType = reader.GetString(4),
-                SubjectId = reader.GetString(5),
-                ClientId = reader.IsDBNull(6) ? null : reader.GetString(6),
-                Data = reader.IsDBNull(7) ? null : reader.GetString(7),
-            };
+            yield return Read(reader, tenantId);
     }
+
+    private const string Columns = "id, at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data::text";
+
+    private static AuditEvent Read(NpgsqlDataReader reader, string tenantId) => new()
+    {
+        Id = reader.GetInt64(0),
+        TenantId = tenantId,
+        At = reader.GetFieldValue<DateTimeOffset>(1),
+        Action = reader.GetString(2),
+        ActorUserId = reader.GetString(3),
+        ActorKeyId = reader.GetString(4),
+        SubjectType = reader.GetString(5),
+        SubjectId = reader.GetString(6),
+        ClientId = reader.IsDBNull(7) ? null : reader.GetString(7),
+        Data = reader.IsDBNull(8) ? null : reader.GetString(8),
+    };
 
     public async Task<Page<AuditEvent>> ReadAsync(string tenantId, AuditQuery query)
     {
@@ -77,21 +79,12 @@ internal sealed class PostgresAuditLog(NpgsqlDataSource db) : IAuditLog
             cmd.Parameters.AddWithValue("before", before);
         }
         cmd.Parameters.AddWithValue("take", query.Limit + 1);
-        cmd.CommandText = $"""
-            select id, at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data::text
-            from audit_events where {string.Join(" and ", where)}
-            order by id desc limit @take
-            """;
+        cmd.CommandText = $"select {Columns} from audit_events where {string.Join(" and ", where)} order by id desc limit @take";
 
         var items = new List<AuditEvent>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())
-            items.Add(new AuditEvent
-            {
-                Id = reader.GetInt64(0), TenantId = tenantId, At = reader.GetFieldValue<DateTimeOffset>(1), Action = reader.GetString(2),
-                ActorUserId = reader.GetString(3), ActorKeyId = reader.GetString(4), SubjectType = reader.GetString(5), SubjectId = reader.GetString(6),
-                ClientId = reader.IsDBNull(7) ? null : reader.GetString(7), Data = reader.IsDBNull(8) ? null : reader.GetString(8),
-            });
+            items.Add(Read(reader, tenantId));
         return AuditPaging.Page(items, query.Limit);
     }
 }
