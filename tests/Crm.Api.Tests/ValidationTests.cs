@@ -58,9 +58,10 @@ public sealed class ValidationTests(ApiFixture fixture)
     {
         var tenant = await Factory.CreateTenantAsync();
 
-        var response = await tenant.Admin.PostRawAsync("/api/v1/clients", """{"nickname":"A","contacts":[{"type":"fax","value":"1"}]}""");
+        var response = await tenant.Admin.PostRawAsync("/api/v1/clients",
+            """{"nickname":"A","dateOfBirth":"1990-13-01","contacts":[{"type":"fax","value":"1"},{"type":"phone","value":"nope"}]}""");
 
-        await response.AssertInvalidAsync("firstName", "nickname", "contacts[0].type");
+        await response.AssertInvalidAsync("firstName", "nickname", "dateOfBirth", "contacts[0].type", "contacts[1].value");
         Assert.Empty(await tenant.Admin.AllClientsAsync());
     }
 

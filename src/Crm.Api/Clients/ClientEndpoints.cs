@@ -31,9 +31,13 @@ public static class ClientEndpoints
     {
         var errors = new Errors();
         var (fields, contacts) = ClientRequests.Read(body, create: true, errors);
-        ClientRules.RequireFirstName(fields, errors);
         if (errors.Any)
+        {
+            // Report the profile's rule errors in the same answer, so one round trip shows every bad field.
+            ClientRules.RequireFirstName(fields, errors);
+            ClientRules.Apply(new ClientProfile(), fields, errors);
             return Http.Invalid(errors);
+        }
 
         var id = Ids.New("cl");
         var result = await Client(grains, user, id).CreateAsync(fields, contacts, user.Actor());

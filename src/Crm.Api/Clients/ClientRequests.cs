@@ -19,6 +19,7 @@ public static class ClientRequests
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         var contacts = new List<ContactDraft>();
+        var positions = new List<int>();
         if (body.ValueKind != JsonValueKind.Object)
         {
             errors.Add("body", "A JSON object is expected.");
@@ -27,7 +28,7 @@ public static class ClientRequests
         foreach (var property in body.EnumerateObject())
         {
             if (property.Name == "contacts" && create)
-                contacts = ReadContacts(property.Value, errors);
+                (contacts, positions) = ReadContacts(property.Value, errors);
             else if (!ClientRules.Fields.Contains(property.Name))
                 errors.Add(property.Name, create || property.Name != "contacts" ? "Unknown or read-only field." : "Contacts are changed through /contacts.");
             else if (property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Null)
@@ -35,26 +36,41 @@ public static class ClientRequests
             else
                 errors.Add(property.Name, "Must be a string or null.");
         }
+        if (errors.Any)
+        {
+            // Contact values are checked here too when the request is refused anyway, under their own index.
+            for (var i = 0; i < contacts.Count; i++)
+            {
+                if (ContactRules.Normalize(contacts[i].Type, contacts[i].Value, out var error) is null)
+                    errors.Add($"contacts[{positions[i]}].value", error!);
+            }
+        }
         return (new ClientFields { Values = values }, contacts);
     }
 
-    public static List<ContactDraft> ReadContacts(JsonElement array, Errors errors)
+    /// <summary>The well-formed contacts and the index each had in the request.</summary>
+    public static (List<ContactDraft> Contacts, List<int> Positions) ReadContacts(JsonElement array, Errors errors)
     {
         var contacts = new List<ContactDraft>();
+        var positions = new List<int>();
         if (array.ValueKind == JsonValueKind.Null)
-            return contacts;
+            return (contacts, positions);
         if (array.ValueKind != JsonValueKind.Array)
         {
             errors.Add("contacts", "Must be an array.");
-            return contacts;
+            return (contacts, positions);
         }
         var i = 0;
         foreach (var item in array.EnumerateArray())
         {
-            if (ReadContact(item, errors, $"contacts[{i++}].") is { } contact)
+            if (ReadContact(item, errors, $"contacts[{i}].") is { } contact)
+            {
                 contacts.Add(contact);
+                positions.Add(i);
+            }
+            i++;
         }
-        return contacts;
+        return (contacts, positions);
     }
 
     public static ContactDraft? ReadContact(JsonElement item, Errors errors, string prefix = "")
