@@ -30,6 +30,7 @@ builder.Services.AddCrmAuthorization();
 builder.Services.AddCrmRateLimiting(builder.Configuration);
 builder.Services.AddCors();
 builder.Services.AddCrmHealthChecks(crm.Role);
+builder.Services.AddCrmTelemetry(builder.Configuration, "crm-api");
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<TenantEventHub>();
 

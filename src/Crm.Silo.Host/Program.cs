@@ -27,6 +27,7 @@ builder.UseOrleans(silo =>
         silo.UseKubernetesHosting();
 });
 builder.Services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
+builder.Services.AddCrmTelemetry(builder.Configuration, "crm-silo");
 
 var app = builder.Build();
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false });

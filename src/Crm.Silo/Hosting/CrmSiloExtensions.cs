@@ -41,6 +41,8 @@ public static class CrmSiloExtensions
             silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         }
         silo.Services.AddCrmProviders(configuration);
+        silo.Services.AddSingleton<ChannelRouter>();
+        silo.Services.AddSingleton<IChannelSender>(sp => new MeteredChannelSender(sp.GetRequiredService<ChannelRouter>()));
         return silo.AddCrmStorage(configuration);
     }
 
