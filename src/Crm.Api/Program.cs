@@ -4,12 +4,23 @@ using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 var crm = builder.Configuration.GetCrmOptions();
-if (crm.Storage == StorageMode.Postgres)
+if (crm.Role == ApiRole.Client && crm.Storage != StorageMode.Postgres)
+    throw new InvalidOperationException("Crm:Role=Client needs PostgreSQL storage: the silos find each other and the API through it.");
+// In a cluster the silos migrate at start; an API client node migrates only when asked to.
+if (crm.Storage == StorageMode.Postgres && (crm.Role == ApiRole.CoHosted || args.Contains("migrate")))
     await CrmDatabase.MigrateAsync(builder.Configuration.GetCrmConnectionString());
 if (args.Contains("migrate"))
     return;
 
-builder.UseOrleans(silo => silo.AddCrmSilo(builder.Configuration));
+if (crm.Role == ApiRole.Client)
+{
+    builder.UseOrleansClient(client => client.AddCrmClient(builder.Configuration));
+    builder.Services.AddCrmApiClientServices(builder.Configuration);
+}
+else
+{
+    builder.UseOrleans(silo => silo.AddCrmSilo(builder.Configuration));
+}
 builder.Services.ConfigureHttpJsonOptions(o => CrmJson.Configure(o.SerializerOptions));
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
@@ -18,7 +29,8 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddCrmAuthorization();
 builder.Services.AddCrmRateLimiting(builder.Configuration);
 builder.Services.AddCors();
-builder.Services.AddCrmHealthChecks();
+builder.Services.AddCrmHealthChecks(crm.Role);
+builder.Services.AddCrmTelemetry(builder.Configuration, "crm-api");
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<TenantEventHub>();
 

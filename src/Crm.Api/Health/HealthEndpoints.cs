@@ -1,28 +1,40 @@
+using Crm.Silo;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Crm.Api;
 
-/// <summary>Ready means this node's silo has joined the cluster as active and can serve grain calls.</summary>
-internal sealed class SiloReadyCheck(IServiceProvider services) : IHealthCheck
+/// <summary>
+/// Ready, on an API node that is an Orleans client, means the client reaches the cluster: a gateway answers
+/// and at least one silo is active. One management call per probe, bounded to a few seconds.
+/// </summary>
+internal sealed class ClusterClientReadyCheck(IGrainFactory grains) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var membership = services.GetService<IClusterMembershipService>();
-        var local = services.GetService<ILocalSiloDetails>();
-        if (membership is null || local is null)
-            return Task.FromResult(HealthCheckResult.Healthy("No local silo (client node)."));
-        var status = membership.CurrentSnapshot.GetSiloStatus(local.SiloAddress);
-        return Task.FromResult(status == SiloStatus.Active
-            ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Unhealthy($"The silo is {status}."));
+        try
+        {
+            var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(Timeout, cancellationToken);
+            return hosts.Count > 0
+                ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s).")
+                : HealthCheckResult.Unhealthy("No active silo.");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("The cluster does not answer.", e);
+        }
     }
 }
 
 public static class HealthEndpoints
 {
-    public static IServiceCollection AddCrmHealthChecks(this IServiceCollection services)
+    public static IServiceCollection AddCrmHealthChecks(this IServiceCollection services, Crm.Silo.ApiRole role = Crm.Silo.ApiRole.CoHosted)
     {
-        services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
+        if (role == Crm.Silo.ApiRole.Client)
+            services.AddHealthChecks().AddCheck<ClusterClientReadyCheck>("cluster", tags: ["ready"]);
+        else
+            services.AddHealthChecks().AddCheck<SiloReadyCheck>("silo", tags: ["ready"]);
         return services;
     }
 

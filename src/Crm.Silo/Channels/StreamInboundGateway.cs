@@ -9,11 +9,12 @@ namespace Crm.Silo;
 /// </summary>
 internal sealed class StreamInboundGateway(IClusterClient cluster, IGrainFactory grains) : IInboundGateway
 {
-    public Task AcceptMessageAsync(InboundMessage message)
+    public async Task AcceptMessageAsync(InboundMessage message)
     {
         var key = ContactRules.GrainKey(message.TenantId, message.ContactType, message.ContactValue);
         var stream = cluster.GetStreamProvider(StreamNames.Provider).GetStream<InboundMessage>(StreamId.Create(StreamNames.Inbound, key));
-        return stream.OnNextAsync(message);
+        await stream.OnNextAsync(message);
+        CrmMetrics.MessagesIn.Add(1, new KeyValuePair<string, object?>("transport", message.Transport.ToString()));
     }
 
     public async Task AcceptStatusAsync(StatusReport report)

@@ -33,10 +33,16 @@ public static class CrmSiloExtensions
         else
         {
             var connectionString = configuration.GetCrmConnectionString();
-            silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            // Loopback unless told the address other nodes reach this silo at (then it listens on all interfaces).
+            if (string.IsNullOrEmpty(options.AdvertisedAddress))
+                silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
+            else
+                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
             silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         }
         silo.Services.AddCrmProviders(configuration);
+        silo.Services.AddSingleton<ChannelRouter>();
+        silo.Services.AddSingleton<IChannelSender>(sp => new MeteredChannelSender(sp.GetRequiredService<ChannelRouter>()));
         return silo.AddCrmStorage(configuration);
     }
 
@@ -52,6 +58,22 @@ public static class CrmSiloExtensions
         client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         client.AddCrmStreams(configuration);
         return client;
+    }
+
+    /// <summary>
+    /// The services an API node in <c>Client</c> role resolves itself (the co-hosted silo provides them otherwise):
+    /// the inbound gateway of the webhooks, the webhook and widget side of the channels, and the read-only stores
+    /// the export uses. No channel sender and no hosted receiver run here; those belong to silos.
+    /// </summary>
+    public static IServiceCollection AddCrmApiClientServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetCrmConnectionString();
+        services.AddCrmChannelEdge(configuration);
+        services.AddSingleton<IInboundGateway, StreamInboundGateway>();
+        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton<IChatStore, PostgresChatStore>();
+        services.AddSingleton<IAuditLog, PostgresAuditLog>();
+        return services;
     }
 
     /// <summary>
