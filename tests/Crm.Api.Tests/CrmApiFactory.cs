@@ -1,11 +1,14 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Crm.Providers;
 using Crm.Silo;
 using Crm.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Api.Tests;
 
@@ -26,19 +29,19 @@ public class CrmApiFactory(string connectionString) : WebApplicationFactory<Prog
         builder.UseSetting("Crm:SiloPort", PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Crm:GatewayPort", PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.ConfigureTestServices(services => services.AddSingleton<IOptionsMonitor<ChannelOptions>>(Channels));
     }
 
     /// <summary>Gives a tenant provider settings, as its operator would in configuration (tenant ids exist only once created).</summary>
-    public void ConfigureChannels(string tenantId, Action<Crm.Providers.TenantChannels> configure)
+    public void ConfigureChannels(string tenantId, Action<TenantChannels> configure)
     {
-        var options = Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Crm.Providers.ChannelOptions>>().CurrentValue;
-        lock (options)
-        {
-            var channels = options.Tenants.GetValueOrDefault(tenantId) ?? new Crm.Providers.TenantChannels();
-            configure(channels);
-            options.Tenants[tenantId] = channels;
-        }
+        var channels = Channels.CurrentValue.Tenants.GetValueOrDefault(tenantId) ?? new TenantChannels();
+        configure(channels);
+        Channels.Set(tenantId, channels);
     }
+
+    /// <summary>The channel settings the host reads, replacing configuration so tests can set them per tenant.</summary>
+    public TestChannels Channels { get; } = new();
 
     public HttpClient ClientWithKey(string? key)
     {
@@ -88,4 +91,28 @@ public static class Json
         await response.Content.ReadFromJsonAsync<JsonElement>(CrmJson.Options);
 
     public static string Str(this JsonElement element, string property) => element.GetProperty(property).GetString()!;
+}
+
+/// <summary>
+/// Per-tenant channel settings that tests set after creating the tenant (its id is only known then).
+/// Copy-on-write, so the silo's delivery loop always reads a whole snapshot.
+/// </summary>
+public sealed class TestChannels : IOptionsMonitor<ChannelOptions>
+{
+    private ChannelOptions current = new();
+
+    public ChannelOptions CurrentValue => Volatile.Read(ref current);
+
+    public ChannelOptions Get(string? name) => CurrentValue;
+
+    public IDisposable? OnChange(Action<ChannelOptions, string?> listener) => null;
+
+    public void Set(string tenantId, TenantChannels channels)
+    {
+        lock (this)
+        {
+            var next = new ChannelOptions { PublicBaseUrl = current.PublicBaseUrl, Tenants = new(current.Tenants, StringComparer.Ordinal) { [tenantId] = channels } };
+            Volatile.Write(ref current, next);
+        }
+    }
 }

@@ -73,7 +73,7 @@ public sealed class EventStreamTests(ApiFixture fixture)
         var sent = await tenant.Admin.SendOkAsync(chatId, "no provider yet");
         var seq = sent.GetProperty("seq").GetInt64();
 
-        await Eventually.Async(async () => (await tenant.Admin.MessagesAsync(chatId))[0].Str("status") == "failed", "the send fails");
+        await Channel.EventuallyAsync(() => tenant.Admin.MessagesAsync(chatId), m => m[0].Str("status") == "failed", "the send fails");
         var failed = (await tenant.Admin.MessagesAsync(chatId))[0];
         var retry = await tenant.Admin.PostAsync($"/api/v1/chats/{chatId}/messages/{seq}/retry", null);
 
@@ -95,20 +95,5 @@ public sealed class EventStreamTests(ApiFixture fixture)
         var message = Assert.Single(await tenant.Admin.MessagesAsync(chatId));
         Assert.Equal(("phone", "inbound", "received"), (message.Str("transport"), message.Str("direction"), message.Str("status")));
         await refused.AssertInvalidAsync("transport");
-    }
-}
-
-public static class Eventually
-{
-    /// <summary>Waits until the condition holds (inbound processing and delivery are asynchronous), failing after a timeout.</summary>
-    public static async Task Async(Func<Task<bool>> condition, string what, int timeoutMs = 15_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out waiting until {what}.");
-            await Task.Delay(50);
-        }
     }
 }

@@ -41,7 +41,7 @@ public sealed class ExternalSubscriberTests(ApiFixture fixture)
 
         await other.Admin.SendOkAsync(otherChatId, "for the other tenant");
         await tenant.Admin.SendOkAsync(chatId, "for the subscriber");
-        await Eventually.Async(() => Task.FromResult(received.Any(e => e.Type == EventTypes.MessageQueued)), "the event reaches the other host", 30_000);
+        await Channel.EventuallyAsync(() => Task.FromResult(received.Any(e => e.Type == EventTypes.MessageQueued)), any => any, "the event reaches the other host");
         await subscription.UnsubscribeAsync();
         await service.StopAsync();
 

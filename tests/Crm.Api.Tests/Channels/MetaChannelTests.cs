@@ -57,7 +57,7 @@ public sealed class MetaChannelTests(ChannelApiFixture fixture) : IAsyncLifetime
 
     /// <summary>The chat of the client that owns the contact, once the inbound stream has delivered the message with <paramref name="providerMessageId"/>.</summary>
     private async Task<(string ChatId, IReadOnlyList<JsonElement> Messages)> ChatWithAsync(string type, string value, string providerMessageId) =>
-        await Eventually.UntilAsync(async () =>
+        await Channel.EventuallyAsync(async () =>
         {
             if (await ClientOfAsync(type, value) is not { } client)
                 return (ChatId: "", Messages: (IReadOnlyList<JsonElement>)[]);
@@ -66,7 +66,7 @@ public sealed class MetaChannelTests(ChannelApiFixture fixture) : IAsyncLifetime
         }, chat => chat.Messages.Any(m => m.GetProperty("providerMessageId").GetString() == providerMessageId), $"message {providerMessageId}");
 
     private async Task<JsonElement> MessageAsync(string chatId, string messageId, Func<JsonElement, bool> until, string what) =>
-        await Eventually.UntilAsync(async () => (await tenant.Admin.MessagesAsync(chatId)).Single(m => m.Str("id") == messageId), until, what);
+        await Channel.EventuallyAsync(async () => (await tenant.Admin.MessagesAsync(chatId)).Single(m => m.Str("id") == messageId), until, what);
 
     private async Task<(string ChatId, string MessageId, GraphRequest Sent)> ReplyAsync(string text)
     {

@@ -58,10 +58,10 @@ public sealed class WidgetChannelTests(ChannelApiFixture fixture) : IAsyncLifeti
         (await visitor.Http.GetOkAsync($"/api/v1/widget/messages?after={after}")).Items();
 
     private static async Task<IReadOnlyList<JsonElement>> ReadUntilAsync(Visitor visitor, Func<IReadOnlyList<JsonElement>, bool> done, string what) =>
-        await Eventually.UntilAsync(() => ReadAsync(visitor), done, what);
+        await Channel.EventuallyAsync(() => ReadAsync(visitor), done, what);
 
     private async Task<JsonElement> ChatOfAsync(string text) =>
-        await Eventually.UntilAsync(
+        await Channel.EventuallyAsync(
             async () => (await tenant.Admin.GetOkAsync("/api/v1/chats")).Items().FirstOrDefault(c => c.GetProperty("lastMessage").ValueKind == JsonValueKind.Object && c.GetProperty("lastMessage").Str("text") == text),
             chat => chat.ValueKind == JsonValueKind.Object, $"a chat whose last message is '{text}'");
 
