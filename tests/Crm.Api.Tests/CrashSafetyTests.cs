@@ -66,7 +66,7 @@ public sealed class CrashSafetyTests
         await using var restarted = await CrmProcess.StartAsync(db, NewClusterId(), TwilioEnvironment(tenantId, fake));
         await Channel.EventuallyAsync(
             () => ScalarAsync(db, "select count(distinct provider_message_id) from messages where tenant_id = $1", tenantId),
-            stored => stored >= acknowledged.Count, "every acknowledged message is stored", seconds: 120);
+            stored => stored >= acknowledged.Count, "every acknowledged message is stored", seconds: 240);
         await Task.Delay(2000);
 
         Assert.NotEmpty(acknowledged);
