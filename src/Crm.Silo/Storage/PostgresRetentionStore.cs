@@ -10,19 +10,23 @@ namespace Crm.Silo;
 internal sealed class PostgresRetentionStore(NpgsqlDataSource db) : IRetentionStore
 {
     public Task<long> DeleteMessagesAsync(string tenantId, DateTimeOffset before, int batchSize) =>
-        DeleteInBatchesAsync("messages", tenantId, before, batchSize);
+        DeleteInBatchesAsync("messages", "chat_id, seq", tenantId, before, batchSize);
 
     public Task<long> DeleteAttachmentsAsync(string tenantId, DateTimeOffset before, int batchSize) =>
-        DeleteInBatchesAsync("attachments", tenantId, before, batchSize);
+        DeleteInBatchesAsync("attachments", "id", tenantId, before, batchSize);
 
-    private async Task<long> DeleteInBatchesAsync(string table, string tenantId, DateTimeOffset before, int batchSize)
+    /// <remarks>
+    /// Rows are picked by key, not by ctid: a row updated while the batch runs (a delivery status arriving) gets a new
+    /// ctid, and a ctid match would silently skip it and end the pass early.
+    /// </remarks>
+    private async Task<long> DeleteInBatchesAsync(string table, string key, string tenantId, DateTimeOffset before, int batchSize)
     {
         long total = 0;
         while (true)
         {
             await using var cmd = db.CreateCommand($"""
-                delete from {table} where ctid = any(array(
-                    select ctid from {table} where tenant_id = @tenant and created_at < @before limit @batch))
+                delete from {table} where tenant_id = @tenant and created_at < @before and ({key}) in (
+                    select {key} from {table} where tenant_id = @tenant and created_at < @before limit @batch)
                 """);
             cmd.Parameters.AddWithValue("tenant", tenantId);
             cmd.Parameters.AddWithValue("before", before);
