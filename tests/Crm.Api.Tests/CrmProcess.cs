@@ -10,11 +10,35 @@ namespace Crm.Api.Tests;
 /// </summary>
 public sealed class CrmProcess : IAsyncDisposable
 {
+    private const int KeptLines = 200;
     private readonly Process _process;
+    private readonly Queue<string> _output = new();
 
     private CrmProcess(Process process, string baseUrl) => (_process, BaseUrl) = (process, baseUrl);
 
     public string BaseUrl { get; }
+
+    /// <summary>The last lines the process wrote (warnings and errors), for a failing test to show.</summary>
+    public string RecentOutput
+    {
+        get
+        {
+            lock (_output)
+                return string.Join('\n', _output);
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            if (_output.Count > KeptLines)
+                _output.Dequeue();
+        }
+    }
 
     public static async Task<CrmProcess> StartAsync(string connectionString, string clusterId, IReadOnlyDictionary<string, string> environment)
     {
@@ -36,12 +60,12 @@ public sealed class CrmProcess : IAsyncDisposable
         foreach (var (key, value) in environment)
             info.Environment[key] = value;
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var crm = new CrmProcess(process, baseUrl);
+        process.OutputDataReceived += (_, e) => crm.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => crm.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var crm = new CrmProcess(process, baseUrl);
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)

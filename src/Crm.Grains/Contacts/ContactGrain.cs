@@ -47,15 +47,18 @@ internal sealed partial class ContactGrain(
     public async Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message)
     {
         var (tenantId, _) = Ids.Split(this.GetPrimaryKeyString());
-        if (state.State.OwnerClientId is not { } owner)
+        var owner = state.State.OwnerClientId ?? await ClaimAsync(Ids.New("cl"));
+        if (!state.State.OwnerExists)
         {
-            owner = Ids.New("cl");
-            await ClaimAsync(owner);
+            // Adopting is idempotent: it creates the client only where the claim has none yet (first contact, or a
+            // crash after the claim), so a redelivered message never leaves its chat without a client.
             var contact = new ContactDraft { Type = message.ContactType, Value = message.ContactValue };
-            var created = await GrainFactory.GetGrain<IClientGrain>(Ids.Key(tenantId, owner))
+            var adopted = await GrainFactory.GetGrain<IClientGrain>(Ids.Key(tenantId, owner))
                 .AdoptAsync(ContactRules.ProfileOf(message), contact, Actor.System(tenantId) with { UserId = message.Provider, KeyId = message.Provider });
-            if (!created.IsOk)
-                return created.As<ChatMessage>();
+            if (!adopted.IsOk)
+                return adopted.As<ChatMessage>();
+            state.State.OwnerExists = true;
+            await state.WriteStateAsync();
         }
         return await GrainFactory.GetGrain<IChatGrain>(Ids.Key(tenantId, owner)).ReceiveAsync(message);
     }

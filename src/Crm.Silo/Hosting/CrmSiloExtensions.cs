@@ -135,12 +135,12 @@ public static class CrmSiloExtensions
         var connectionString = configuration.GetCrmConnectionString();
         // Clearing a state deletes its row: an erased client, chat or released contact leaves nothing behind.
         silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString, o.DeleteStateOnClear) = (Invariant, connectionString, true));
-        // Stream subscriptions are Orleans' own records, which System.Text.Json cannot read back after a crash.
-        silo.AddAdoNetGrainStorage(StorageNames.PubSub, o => o.Configure<Orleans.Serialization.Serializer>((storage, serializer) =>
-        {
-            (storage.Invariant, storage.ConnectionString) = (Invariant, connectionString);
-            storage.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(serializer);
-        }));
+        // Stream producer and consumer records are Orleans' own types, which System.Text.Json writes but cannot read
+        // back (their constructors do not bind), so a restarted silo could not deliver to any stream it had seen.
+        // They get Orleans' binary serializer, found by the storage name.
+        silo.Services.AddKeyedSingleton<Orleans.Storage.IGrainStorageSerializer>(StorageNames.PubSub,
+            (services, _) => new Orleans.Storage.OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>()));
+        silo.AddAdoNetGrainStorage(StorageNames.PubSub, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         silo.AddCrmStreams(configuration);
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
