@@ -26,4 +26,21 @@ public sealed class TelegramOffsetGrainTests(ClusterFixture fixture)
 
         Assert.Equal(42, await offset.GetAsync());
     }
+
+    [Fact]
+    public async Task OneNodePollsAtATimeAndAnotherTakesOverWhenItsLeaseRunsOut()
+    {
+        var offset = Offset();
+        var lease = TimeSpan.FromMilliseconds(300);
+
+        var first = await offset.HoldAsync("node-a", lease);
+        var secondWhileHeld = await offset.HoldAsync("node-b", lease);
+        var renewed = await offset.HoldAsync("node-a", lease);
+        await Task.Delay(lease * 2);
+        var secondAfterExpiry = await offset.HoldAsync("node-b", lease);
+        var firstAfterLosingIt = await offset.HoldAsync("node-a", lease);
+
+        Assert.Equal((true, false, true), (first, secondWhileHeld, renewed));
+        Assert.Equal((true, false), (secondAfterExpiry, firstAfterLosingIt));
+    }
 }

@@ -12,4 +12,11 @@ public interface ITelegramOffsetGrain : IGrainWithStringKey
 
     /// <summary>Moves the offset forward to <paramref name="next"/>; a smaller value changes nothing.</summary>
     Task AdvanceAsync(long next);
+
+    /// <summary>
+    /// Takes or renews the right to poll for <paramref name="lease"/>: true while <paramref name="node"/> holds it.
+    /// Telegram answers a second concurrent getUpdates of one bot with 409, so in a cluster one node polls and the
+    /// others stand by until its lease runs out (the node died or stopped).
+    /// </summary>
+    Task<bool> HoldAsync(string node, TimeSpan lease);
 }

@@ -11,7 +11,8 @@ namespace Crm.Providers;
 /// <summary>
 /// Long polling for tenants whose Telegram mode is <c>polling</c> (setups without a public URL). Every update is
 /// handed to the inbound gateway before the durable offset moves past it, so a crash re-reads instead of losing.
-/// Run it on one node only: Telegram answers concurrent getUpdates of one bot with 409. Tenants are read at start.
+/// Every silo runs it, but per bot only the node holding the offset grain's lease polls (Telegram answers concurrent
+/// getUpdates of one bot with 409); the others take over once that lease runs out. Tenants are read at start.
 /// </summary>
 public sealed partial class TelegramPollingService(
     IOptionsMonitor<ChannelOptions> options,
@@ -21,6 +22,11 @@ public sealed partial class TelegramPollingService(
     ILogger<TelegramPollingService> logger) : BackgroundService
 {
     private static readonly TimeSpan ErrorPause = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a standing-by node waits before asking for the lease again.</summary>
+    private static readonly TimeSpan StandBy = TimeSpan.FromSeconds(5);
+
+    private readonly string _node = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(options.CurrentValue.Tenants
@@ -53,11 +59,22 @@ public sealed partial class TelegramPollingService(
             return;
         }
         var offset = grains.GetGrain<ITelegramOffsetGrain>(OffsetKey(tenantId, settings.BotToken));
-        LogPolling(tenantId);
+        // The lease outlasts one long poll with room to spare, so the holder renews it before it runs out.
+        var lease = TimeSpan.FromSeconds(settings.PollTimeoutSeconds + 30);
+        var polling = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!await offset.HoldAsync(_node, lease))
+                {
+                    polling = false;
+                    await Task.Delay(StandBy, stoppingToken);
+                    continue;
+                }
+                if (!polling)
+                    LogPolling(tenantId);
+                polling = true;
                 await PollOnceAsync(tenantId, bot, offset, gateway, settings.PollTimeoutSeconds, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -80,7 +97,7 @@ public sealed partial class TelegramPollingService(
         }
     }
 
-    [LoggerMessage(LogLevel.Information, "Polling Telegram for tenant {TenantId}")]
+    [LoggerMessage(LogLevel.Information, "Polling Telegram for tenant {TenantId} (this node holds the lease)")]
     private partial void LogPolling(string tenantId);
 
     [LoggerMessage(LogLevel.Error, "The Telegram bot token of tenant {TenantId} is malformed; not polling")]

@@ -110,5 +110,7 @@ public sealed class TelegramPollingServiceTests : IAsyncLifetime
             Value = Math.Max(Value, next);
             return Task.CompletedTask;
         }
+
+        public Task<bool> HoldAsync(string node, TimeSpan lease) => Task.FromResult(true);
     }
 }
