@@ -11,6 +11,15 @@ if (crm.Storage == StorageMode.Postgres && (crm.Role == ApiRole.CoHosted || args
     await CrmDatabase.MigrateAsync(builder.Configuration.GetCrmConnectionString());
 if (args.Contains("migrate"))
     return;
+if (args.Contains("dead-letters"))
+{
+    var connectionString = builder.Configuration.GetCrmConnectionString();
+    if (args.Contains("--replay"))
+        Console.WriteLine($"{await StreamDeadLetters.ReplayAsync(connectionString, crm.ServiceId)} dead letters put back on their queues");
+    foreach (var (queue, count, oldest) in await StreamDeadLetters.ListAsync(connectionString, crm.ServiceId))
+        Console.WriteLine($"{queue}: {count} dead letters, oldest died {oldest:u}");
+    return;
+}
 
 if (crm.Role == ApiRole.Client)
 {

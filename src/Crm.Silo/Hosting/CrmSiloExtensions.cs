@@ -80,6 +80,8 @@ public static class CrmSiloExtensions
     /// The durable <c>inbound</c> and <c>events</c> streams on PostgreSQL. Messages wait up to a week for a
     /// consumer, so an outage of that length loses nothing; silos and clients must use the same partitions.
     /// </summary>
+    public static readonly TimeSpan StreamExpiry = TimeSpan.FromDays(7);
+
     public static void AddCrmStreams(this ISiloBuilder silo, IConfiguration configuration) =>
         silo.AddAdoNetStreams(StreamNames.Provider, streams =>
         {
@@ -97,7 +99,7 @@ public static class CrmSiloExtensions
     private static void ConfigureStreams(Orleans.Configuration.AdoNetStreamOptions options, IConfiguration configuration)
     {
         (options.Invariant, options.ConnectionString) = (Invariant, configuration.GetCrmConnectionString());
-        options.ExpiryTimeout = TimeSpan.FromDays(7);
+        options.ExpiryTimeout = StreamExpiry;
         options.MaxAttempts = 10;
 
         // What a crashed silo had taken becomes visible again after this; a contact grain takes milliseconds per message.
