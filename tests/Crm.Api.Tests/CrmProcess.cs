@@ -5,8 +5,8 @@ using Crm.Testing;
 namespace Crm.Api.Tests;
 
 /// <summary>
-/// Crm.Api as a real operating-system process (the co-hosted silo included), so a test can kill it
-/// with SIGKILL the way a crash would and start it again on the same database.
+/// Crm.Api (with its co-hosted silo, or as a client of a cluster) or Crm.Silo.Host as a real operating-system
+/// process, so a test can kill it with SIGKILL the way a crash would and start it again on the same database.
 /// </summary>
 public sealed class CrmProcess : IAsyncDisposable
 {
@@ -40,15 +40,30 @@ public sealed class CrmProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<CrmProcess> StartAsync(string connectionString, string clusterId, IReadOnlyDictionary<string, string> environment)
+    public static Task<CrmProcess> StartAsync(string connectionString, string clusterId, IReadOnlyDictionary<string, string> environment)
     {
-        var port = PostgresServer.FreePort();
-        var baseUrl = $"http://127.0.0.1:{port}";
-        var info = new ProcessStartInfo("dotnet", [ApiAssembly(), "--urls", baseUrl])
+        var baseUrl = $"http://127.0.0.1:{PostgresServer.FreePort()}";
+        return LaunchAsync("Crm.Api", ["--urls", baseUrl], baseUrl, baseUrl, connectionString, clusterId, environment);
+    }
+
+    /// <summary>A Crm.Silo.Host process (no public API: <see cref="BaseUrl"/> is its health endpoint), ready once it is an active member.</summary>
+    public static Task<CrmProcess> StartSiloAsync(string connectionString, string clusterId, IReadOnlyDictionary<string, string> environment)
+    {
+        var healthPort = PostgresServer.FreePort();
+        var healthUrl = $"http://127.0.0.1:{healthPort}";
+        var withHealth = new Dictionary<string, string>(environment) { ["Crm__HealthPort"] = healthPort.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        return LaunchAsync("Crm.Silo.Host", [], healthUrl, healthUrl, connectionString, clusterId, withHealth);
+    }
+
+    private static async Task<CrmProcess> LaunchAsync(
+        string project, string[] arguments, string baseUrl, string readyUrl, string connectionString, string clusterId, IReadOnlyDictionary<string, string> environment)
+    {
+        var assembly = AssemblyOf(project);
+        var info = new ProcessStartInfo("dotnet", [assembly, .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(ApiAssembly())!,
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
         };
         info.Environment["ConnectionStrings__Crm"] = connectionString;
         info.Environment["CRM_SYSTEM_KEY"] = CrmApiFactory.SystemKey;
@@ -66,12 +81,12 @@ public sealed class CrmProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        using var http = new HttpClient { BaseAddress = new Uri(readyUrl) };
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"Crm.Api exited with {process.ExitCode} while starting.");
+                throw new InvalidOperationException($"{project} exited with {process.ExitCode} while starting:\n{crm.RecentOutput}");
             try
             {
                 if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode)
@@ -83,7 +98,7 @@ public sealed class CrmProcess : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
             {
                 await crm.DisposeAsync();
-                throw new TimeoutException("Crm.Api did not become ready in 90 s.");
+                throw new TimeoutException($"{project} did not become ready in 90 s:\n{crm.RecentOutput}");
             }
             await Task.Delay(200);
         }
@@ -112,11 +127,11 @@ public sealed class CrmProcess : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The Crm.Api build of the same configuration as this test assembly (Debug or Release).</summary>
-    private static string ApiAssembly()
+    /// <summary>The build of <paramref name="project"/> (Crm.Api, Crm.Silo.Host) of the same configuration as this test assembly.</summary>
+    private static string AssemblyOf(string project)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var path = Path.Combine(PostgresServer.RepositoryRoot(), "src", "Crm.Api", "bin", configuration, "net10.0", "Crm.Api.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException("Build Crm.Api first.", path);
+        var path = Path.Combine(PostgresServer.RepositoryRoot(), "src", project, "bin", configuration, "net10.0", project + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first.", path);
     }
 }

@@ -6,8 +6,8 @@ namespace Crm.Api;
 
 /// <summary>
 /// The one place unexpected exceptions become ProblemDetails. A request that could not be read
-/// (malformed JSON, a wrong type) is the caller's error and names the field; anything else is a 500
-/// without internals.
+/// (malformed JSON, a wrong type) is the caller's error and names the field; a cluster that lost a node
+/// and has not recovered yet is a 503 with Retry-After; anything else is a 500 without internals.
 /// </summary>
 internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -24,6 +24,18 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             problem.Status = bad.StatusCode;
             problem.Title = "The request is not valid.";
         }
+        else if (IsClusterUnavailable(exception))
+        {
+            // A silo died and the cluster has not yet moved its grains: nothing was changed, and a retry soon succeeds.
+            LogClusterUnavailable(logger, exception, context.Request.Method, context.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The service is recovering from a node failure.",
+                Detail = "Nothing was changed; retry in a few seconds.",
+            };
+            context.Response.Headers.RetryAfter = "5";
+        }
         else
         {
             LogUnhandled(logger, exception, context.Request.Method, context.Request.Path);
@@ -32,6 +44,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         context.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
+
+    private static bool IsClusterUnavailable(Exception exception) =>
+        exception is Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException
+            or TimeoutException;
 
     /// <summary><c>$.contacts[0].type</c> becomes <c>contacts[0].type</c>; the body itself is <c>body</c>.</summary>
     private static string FieldOf(string? path)
@@ -51,6 +67,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [System.Text.RegularExpressions.GeneratedRegex("""parameter "(?:[^"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)" from""")]
     private static partial System.Text.RegularExpressions.Regex BindFailure();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster unavailable for {Method} {Path}; answered 503")]
+    private static partial void LogClusterUnavailable(ILogger logger, Exception exception, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
