@@ -35,6 +35,29 @@ public sealed class DeliveryTests(ClusterFixture fixture)
         Assert.NotNull(sent.SentAt);
     }
 
+    /// <summary>A crash after the message row committed and before the chat state did: the sender never got its 202.</summary>
+    [Fact]
+    public async Task AnOutboundRowTheChatNeverAcknowledgedIsMarkedFailedNotSentOrLeftQueued()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+        var first = (await chat.SendAsync(new OutgoingMessage { Text = "Your order shipped" }, Fresh.Agent(tenant))).Value!;
+        await WaitForStatusAsync(chat, first.Seq, MessageStatus.Sent);
+        await fixture.CountAsync("""
+            insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments, inbound_count, created_at, status)
+            select tenant_id, chat_id, seq + 1, id || 'x', client_id, direction, transport, sender, 'never acknowledged', attachments, inbound_count, now(), 'queued'
+              from messages where tenant_id = $1 and chat_id = $2 and seq = $3
+            returning 1
+            """, tenant, first.ChatId, first.Seq);
+
+        await fixture.Cluster.DeactivateAsync(chat);
+        var orphan = await MessageAsync(chat, first.Seq + 1);
+        await Task.Delay(500);
+
+        Assert.Equal((MessageStatus.Failed, "unconfirmed"), (orphan.Status, orphan.ErrorCode));
+        Assert.DoesNotContain(fixture.Sender.For(tenant), e => e.Text == "never acknowledged");
+        Assert.Equal(first.Seq + 1, (await chat.GetAsync(Fresh.Agent(tenant))).Value!.LastMessage!.Seq);
+    }
+
     [Fact]
     public async Task ATransientFailureIsRetriedUntilItGoesThrough()
     {

@@ -26,13 +26,15 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         }
         else if (IsClusterUnavailable(exception))
         {
-            // A silo died and the cluster has not yet moved its grains: nothing was changed, and a retry soon succeeds.
+            // A silo died and the cluster has not yet moved its grains; a retry soon succeeds. A call that timed out
+            // may still have been carried out, so the answer does not claim otherwise: sends are retried safely
+            // with their Idempotency-Key.
             LogClusterUnavailable(logger, exception, context.Request.Method, context.Request.Path);
             problem = new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = "The service is recovering from a node failure.",
-                Detail = "Nothing was changed; retry in a few seconds.",
+                Detail = "Retry in a few seconds; repeat a send with the same Idempotency-Key so that it is not stored twice.",
             };
             context.Response.Headers.RetryAfter = "5";
         }

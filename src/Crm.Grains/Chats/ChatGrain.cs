@@ -22,7 +22,14 @@ internal sealed partial class ChatGrain(
             return;
         var last = await store.ReadLastAsync(TenantId, ChatId);
         if (last is not null && last.Seq > Chat.LastSeq)
+        {
+            var unconfirmed = await store.ReadMessagesAsync(TenantId, ChatId, null, Chat.LastSeq, int.MaxValue);
             Count(last);
+            // An outbound message whose row committed but whose state did not was never acknowledged (no 202) and
+            // is in no outbox: it is marked failed rather than left queued, and never sent behind the sender's back.
+            foreach (var message in unconfirmed.Where(m => m.Direction == MessageDirection.Outbound && m.Status == MessageStatus.Queued))
+                await MoveAsync(message, MessageStatus.Failed, "unconfirmed", null, clock.Now());
+        }
         await RecoverOutboxAsync();
     }
 
