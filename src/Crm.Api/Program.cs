@@ -39,13 +39,17 @@ app.UseExceptionHandler();
 app.UseRequestLimits();
 app.UseStatusCodePages();
 app.UseCors();
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseAuthentication();
+app.UseSessionAntiforgery();
 app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapHealthEndpoints();
+app.MapSessionEndpoints();
 app.MapTenantEndpoints();
 app.MapRetentionEndpoints();
 app.MapAuditEndpoints();

@@ -12,6 +12,9 @@ public sealed class RateLimitOptions
 
     public int RequestsPerSecond { get; set; } = 200;
     public int Burst { get; set; } = 400;
+
+    /// <summary>Sign-in attempts (and password changes) per client address and minute, whatever their outcome.</summary>
+    public int SignInsPerMinute { get; set; } = 10;
 }
 
 public static class RateLimiting
@@ -31,6 +34,15 @@ public static class RateLimiting
                     AutoReplenishment = true,
                 })
                 : RateLimitPartition.GetNoLimiter(""));
+            options.AddPolicy(SessionEndpoints.SignInLimit, http => RateLimitPartition.GetSlidingWindowLimiter(
+                "sign-in:" + http.Connection.RemoteIpAddress,
+                _ => new SlidingWindowRateLimiterOptions
+                {
+                    PermitLimit = limits.SignInsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    SegmentsPerWindow = 6,
+                    QueueLimit = 0,
+                }));
             options.OnRejected = async (context, cancellationToken) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
@@ -44,7 +56,7 @@ public static class RateLimiting
                     {
                         Status = StatusCodes.Status429TooManyRequests,
                         Title = "Too many requests.",
-                        Detail = "This API key sent more requests than its limit; try again after the Retry-After seconds.",
+                        Detail = "This caller sent more requests than its limit; try again after the Retry-After seconds.",
                     },
                 });
             };
