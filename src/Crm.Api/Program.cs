@@ -39,8 +39,7 @@ app.UseExceptionHandler();
 app.UseRequestLimits();
 app.UseStatusCodePages();
 app.UseCors();
-app.UseDefaultFiles();
-app.UseStaticFiles();
+app.UseConsole();
 app.UseAuthentication();
 app.UseSessionAntiforgery();
 app.UseRateLimiter();
@@ -59,6 +58,7 @@ app.MapMessageEndpoints();
 app.MapTemplateEndpoints();
 app.MapAttachmentEndpoints();
 app.MapWebhookEndpoints();
+app.MapChannelEndpoints();
 app.MapEventEndpoints();
 
 await app.RunAsync();

@@ -3,6 +3,7 @@ using Crm.Grains;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Crm.Api;
@@ -89,7 +90,9 @@ public static class CookieSessions
     {
         var method = http.Request.Method;
         var safe = HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
-        if (!safe && http.User.IsSession() && !await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
+        // Sign-in itself is anonymous: a browser still holding an old cookie must be able to sign in again.
+        var anonymous = http.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+        if (!safe && !anonymous && http.User.IsSession() && !await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
         {
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
             await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext

@@ -14,7 +14,10 @@ public sealed class RateLimitOptions
     public int Burst { get; set; } = 400;
 
     /// <summary>Sign-in attempts (and password changes) per client address and minute, whatever their outcome.</summary>
-    public int SignInsPerMinute { get; set; } = 10;
+    public int SignInsPerMinute { get; set; } = 20;
+
+    /// <summary>Failed sign-ins an email address may have in 15 minutes before it is refused until the window ends.</summary>
+    public int SignInFailuresPerEmail { get; set; } = 5;
 }
 
 public static class RateLimiting
@@ -22,6 +25,8 @@ public static class RateLimiting
     public static IServiceCollection AddCrmRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
         var limits = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.SectionName));
+        services.AddSingleton<SignInThrottle>();
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => PartitionOf(http) is { } key

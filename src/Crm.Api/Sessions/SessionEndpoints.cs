@@ -23,9 +23,15 @@ public static partial class SessionEndpoints
         api.MapPut("/me/password", ChangePasswordAsync).RequireAuthorization().RequireRateLimiting(SignInLimit);
     }
 
-    public static async Task<IResult> SignInAsync(SignInRequest body, HttpContext http, IGrainFactory grains, IAuditLog audit, TimeProvider clock, ILoggerFactory logs)
+    public static async Task<IResult> SignInAsync(
+        SignInRequest body, HttpContext http, IGrainFactory grains, IAuditLog audit, SignInThrottle throttle, TimeProvider clock, ILoggerFactory logs)
     {
         var email = SignInRules.NormalizeEmail(body.Email, new Errors());
+        if (email is not null && throttle.IsLocked(email, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem("Too many failed sign-ins for this email; try again later.", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.");
+        }
         var owner = email is null ? null : await grains.GetGrain<IUserEmailGrain>(email).FindAsync();
         var tenant = owner is null ? null : grains.GetGrain<ITenantGrain>(owner.TenantId);
         var hash = tenant is null ? null : await tenant.GetPasswordHashAsync(owner!.UserId);
@@ -36,9 +42,12 @@ public static partial class SessionEndpoints
                 var who = new Actor { TenantId = owner.TenantId, UserId = owner.UserId, KeyId = "sign-in" };
                 await audit.AppendAsync(AuditEvent.Of(who, clock.Now(), "user.sign_in_failed", "user", owner.UserId));
             }
+            if (email is not null)
+                throttle.Failed(email);
             Log.SignInFailed(logs.CreateLogger(nameof(SessionEndpoints)), owner?.UserId ?? "(unknown email)");
             return Failed();
         }
+        throttle.Succeeded(email!);
 
         var started = await tenant!.StartSessionAsync(owner!.UserId);
         if (!started.IsOk)
