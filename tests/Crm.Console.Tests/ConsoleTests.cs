@@ -36,9 +36,11 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
         return row;
     }
 
+    private static ILocator Composer(IPage page) => page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = true });
+
     private static async Task SendAsync(IPage page, string text)
     {
-        await page.GetByLabel("Message").FillAsync(text);
+        await Composer(page).FillAsync(text);
         await page.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
     }
 
@@ -93,7 +95,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
         var page = await SignInAsync(tenant.AdminEmail);
         var row = await ClientWritesAsync(tenant, page, "Where is my parcel?");
         await row.GetByRole(AriaRole.Link).ClickAsync();
-        var message = page.GetByLabel("Message");
+        var message = Composer(page);
 
         await message.FillAsync("/ship");
         await Expect(page.GetByRole(AriaRole.Listbox, new() { Name = "Templates" })).ToContainTextAsync("Shipped");
@@ -104,7 +106,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
         var send = await Channel.EventuallyAsync(() => Task.FromResult(fixture.Twilio.Accepted.FirstOrDefault(s => s.AccountSid == tenant.AccountSid)), s => s is not null, "the reply at Twilio");
         Assert.Equal(("Good news: your order has shipped.", Phone), (send!.Form["Body"], send.Form["To"]));
         var reply = page.Locator(".message.outbound").Last;
-        await Expect(reply).ToHaveAttributeAsync("data-status", "sent");
+        await Expect(reply).ToHaveAttributeAsync("data-status", "sending");
         var chatId = (await tenant.Tenant.Admin.GetOkAsync("/api/v1/chats")).GetProperty("items")[0].Str("id");
         var stored = (await tenant.Tenant.Admin.MessagesAsync(chatId)).Single(m => m.Str("direction") == "outbound");
         Assert.Equal(HttpStatusCode.OK, (await tenant.Twilio.StatusAsync(stored.Str("id"), TwilioForms.Status(send.Sid, "delivered", to: Phone))).StatusCode);
@@ -120,7 +122,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
         var page = await SignInAsync(tenant.AdminEmail);
         var row = await ClientWritesAsync(tenant, page, "Call me back?");
         await row.GetByRole(AriaRole.Link).ClickAsync();
-        await Expect(page.GetByLabel("Message")).ToBeVisibleAsync();
+        await Expect(Composer(page)).ToBeVisibleAsync();
         fixture.Twilio.FailNext(400, 21211, "The 'To' number is not a valid phone number.");
 
         await SendAsync(page, "Hello?");
@@ -129,7 +131,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
         await Expect(reply).ToHaveAttributeAsync("data-status", "failed");
         await Expect(reply.Locator(".delivery")).ToContainTextAsync("Failed (21211)");
         await reply.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
-        await Expect(reply).ToHaveAttributeAsync("data-status", "sent");
+        await Expect(reply).ToHaveAttributeAsync("data-status", "sending");
         Assert.Contains(fixture.Twilio.Accepted, s => s.AccountSid == tenant.AccountSid && s.Form["Body"] == "Hello?");
     }
 
@@ -152,7 +154,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
         await contact.GetByLabel("Value").FillAsync("taken@example.com");
         await contact.GetByRole(AriaRole.Button, new() { Name = "Add contact" }).ClickAsync();
 
-        await Expect(contact.Locator(".field-error")).ToContainTextAsync("Another client already has this contact.");
+        await Expect(contact.Locator("[data-field=value] .field-error")).ToContainTextAsync("Another client already has this contact.");
         await Expect(contact.GetByLabel("Value")).ToHaveValueAsync("taken@example.com");
         await Expect(page.Locator(".client-head h1")).ToHaveTextAsync("Ann Lee");
         var stored = await tenant.Tenant.Admin.GetOkAsync($"/api/v1/clients/{clientId}");
@@ -203,7 +205,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
         await row.GetByRole(AriaRole.Link).ClickAsync();
 
         await Expect(page.Locator(".inbox-pane")).ToBeHiddenAsync();
-        await Expect(page.GetByLabel("Message")).ToBeVisibleAsync();
+        await Expect(Composer(page)).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "← Inbox" }).ClickAsync();
         await Expect(row).ToBeVisibleAsync();
         Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"));

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Crm.Api;
 
@@ -94,17 +93,8 @@ public static class CookieSessions
         var anonymous = http.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null;
         if (!safe && !anonymous && http.User.IsSession() && !await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
         {
-            http.Response.StatusCode = StatusCodes.Status403Forbidden;
-            await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = http,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status403Forbidden,
-                    Title = "Missing or invalid antiforgery token.",
-                    Detail = $"A request signed in with the session cookie sends the token of GET /api/v1/session in the {AntiforgeryHeader} header.",
-                },
-            });
+            await Http.WriteProblemAsync(http, StatusCodes.Status403Forbidden, "Missing or invalid antiforgery token.",
+                $"A request signed in with the session cookie sends the token of GET /api/v1/session in the {AntiforgeryHeader} header.");
             return;
         }
         await next(http);

@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Crm.Api;
 
@@ -52,18 +50,9 @@ public static class RateLimiting
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
                 var http = context.HttpContext;
-                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails = new ProblemDetails
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many requests.",
-                        Detail = "This caller sent more requests than its limit; try again after the Retry-After seconds.",
-                    },
-                });
+                http.Response.Headers.RetryAfter = Http.RetryAfter(retryAfter);
+                await Http.WriteProblemAsync(http, StatusCodes.Status429TooManyRequests, "Too many requests.",
+                    "This caller sent more requests than its limit; try again after the Retry-After seconds.");
             };
         });
         return services;

@@ -29,7 +29,7 @@ public static partial class SessionEndpoints
         var email = SignInRules.NormalizeEmail(body.Email, new Errors());
         if (email is not null && throttle.IsLocked(email, out var retryAfter))
         {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            http.Response.Headers.RetryAfter = Http.RetryAfter(retryAfter);
             return TypedResults.Problem("Too many failed sign-ins for this email; try again later.", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.");
         }
         var owner = email is null ? null : await grains.GetGrain<IUserEmailGrain>(email).FindAsync();

@@ -1,6 +1,6 @@
 import { get, post, api, query } from './api.js';
-import { h, clear, field, status, transportIcon, transportName, statusBadge, timeEl, onVisible } from './ui.js';
-import { can, onEvent } from './main.js';
+import { h, clear, field, status, transportIcon, transportName, statusBadge, timeEl, clientName, onVisible } from './ui.js';
+import { can, me, onEvent } from './main.js';
 
 const PAGE = 50;
 const CONTACT_TRANSPORTS = { phone: ['sms', 'whatsapp'], whatsapp: ['whatsapp'], telegram: ['telegram'], email: ['email'] };
@@ -10,9 +10,9 @@ export function chatPage(root, chatId, inbox) {
   const page = { chat: null, client: null, nodes: new Map(), oldest: null, newest: 0, templates: [], disposed: false };
   const state = status();
   const title = h('h1', { class: 'chat-title' }, 'Loading chat…');
-  const list = h('ol', { class: 'messages', 'aria-label': 'Messages', 'aria-live': 'polite' });
+  const list = h('ol', { class: 'messages', 'aria-label': 'Conversation', 'aria-live': 'polite' });
   const top = h('li', { class: 'sentinel', 'aria-hidden': 'true' });
-  const scroller = h('div', { class: 'message-scroller', tabindex: '0', 'aria-label': 'Message history' }, list);
+  const scroller = h('div', { class: 'message-scroller', tabindex: '0', 'aria-label': 'Conversation history' }, list);
   const composer = h('div', { class: 'composer' });
   clear(root, h('section', { class: 'chat' },
     h('div', { class: 'chat-head' }, h('a', { href: '#/inbox', class: 'back' }, '← Inbox'), title),
@@ -28,7 +28,7 @@ export function chatPage(root, chatId, inbox) {
     const canRetry = m.status === 'failed' && m.direction === 'outbound' && can('SendMessages');
     const retryState = status();
     const sender = m.sender?.displayName || m.sender?.address ||
-      (m.direction === 'inbound' ? (page.chat?.clientName ?? 'Client') : m.sender?.userId ? `User ${m.sender.userId}` : 'You');
+      (m.direction === 'inbound' ? (page.chat?.clientName ?? 'Client') : m.sender?.userId === me()?.userId ? 'You' : 'A teammate');
     return h('li', { class: `message ${m.direction}`, dataset: { seq: m.seq, status: m.status } },
       h('div', { class: 'message-meta' },
         transportIcon(m.transport), ' ',
@@ -61,7 +61,7 @@ export function chatPage(root, chatId, inbox) {
   function upsert(m, live = false) {
     const old = page.nodes.get(m.seq);
     // Events may arrive out of order; a retry is the one move back (failed to queued).
-    if (live && old && old.dataset.status !== 'failed' && statusRank(old.dataset.status) > statusRank(m.status)) return;
+    if (old && old.dataset.status !== 'failed' && statusRank(old.dataset.status) > statusRank(m.status)) return;
     const stick = atBottom();
     const el = node(m);
     page.nodes.set(m.seq, el);
@@ -120,6 +120,7 @@ export function chatPage(root, chatId, inbox) {
       ]);
       if (page.disposed) return;
       page.client = client;
+      if (!page.chat.clientName && client) clear(title, h('a', { href: `#/clients/${client.id}` }, clientName(client)));
       page.templates = templates.items;
       list.append(top);
       for (const m of messages.items) upsert(m);

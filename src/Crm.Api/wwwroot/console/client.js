@@ -78,6 +78,7 @@ export function clientPage(root, clientId) {
   }
 
   function render(client) {
+    if (state.classList.contains('busy')) state.clear();
     const section = h('section', { class: 'client' },
       h('div', { class: 'client-head' },
         h('h1', {}, clientName(client)),

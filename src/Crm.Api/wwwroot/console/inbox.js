@@ -1,4 +1,5 @@
 import { get, query } from './api.js';
+import { markCurrent } from './main.js';
 import { h, clear, status, transports, transportName, transportIcon, when, clientName, onVisible } from './ui.js';
 
 const PAGE = 30;
@@ -89,8 +90,7 @@ export class Inbox {
 
   select(chatId) {
     this.selected = chatId;
-    for (const [id, li] of this.rows) li.firstChild.toggleAttribute('aria-current', id === chatId);
-    if (chatId) this.rows.get(chatId)?.firstChild.setAttribute('aria-current', 'page');
+    for (const [id, li] of this.rows) markCurrent(li.firstChild, id === chatId);
   }
 
   /** An event about a chat: re-read that one chat and move its row where its time puts it, keeping the view still. */
@@ -108,6 +108,7 @@ export class Inbox {
       if (existing) this.keepingScroll(() => { existing.remove(); this.rows.delete(chat.id); });
       return;
     }
+    if (this.state.classList.contains('ok')) this.state.clear();
     this.keepingScroll(() => {
       const li = this.row(chat);
       if (!existing || existing.dataset.at !== li.dataset.at) {

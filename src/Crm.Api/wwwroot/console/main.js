@@ -52,15 +52,19 @@ function signedOut(message) {
   session.me = null;
   session.inbox = null;
   useAntiforgery(null);
-  location.hash = '#/signin';
+  session.view?.dispose?.();
+  session.view = null;
+  app.replaceChildren();
   if (message) sessionStorage.setItem('crm-signed-out', message);
+  history.replaceState(null, '', '#/signin');
   route();
 }
 
-export async function signedIn(me) {
+export async function signedIn() {
   session.me = await get('/api/v1/session', 'Loading your session');
   useAntiforgery(session.me);
-  location.hash = '#/inbox';
+  app.replaceChildren();
+  history.replaceState(null, '', '#/inbox');
   route();
 }
 
@@ -75,7 +79,8 @@ function shell() {
   const header = h('header', { class: 'top' },
     h('span', { class: 'brand' }, 'Crm', h('span', { class: 'tenant' }, session.me.tenantName ?? '')),
     nav,
-    h('span', { class: 'who' }, indicator, ' ', session.me.name ?? session.me.email ?? '', ` (${session.me.role})`),
+    indicator,
+    h('span', { class: 'who' }, session.me.name ?? session.me.email ?? '', ` (${session.me.role})`),
     h('button', {
       type: 'button', class: 'secondary', id: 'sign-out', onclick: async () => {
         try {
@@ -99,6 +104,8 @@ function route() {
   if (!session.me) {
     app.removeAttribute('aria-busy');
     session.shell = false;
+    delete document.body.dataset.section;
+    if (app.querySelector('.signin-page')) return;
     signInPage(app, sessionStorage.getItem('crm-signed-out'));
     sessionStorage.removeItem('crm-signed-out');
     return;
@@ -111,7 +118,8 @@ function route() {
   session.view = null;
   const [, section, id, sub] = path.split('/');
   document.body.dataset.section = section;
-  for (const a of document.querySelectorAll('nav a')) a.toggleAttribute('aria-current', a.dataset.nav === (section === 'chats' ? 'inbox' : section));
+  const current = section === 'chats' ? 'inbox' : section === 'clients' ? (id === 'new' ? 'clients' : null) : section;
+  for (const a of document.querySelectorAll('nav a')) markCurrent(a, a.dataset.nav === current);
   session.inbox.select(section === 'chats' ? id : null);
 
   if (section === 'chats' && id) session.view = chatPage(view, id, session.inbox);
@@ -121,6 +129,11 @@ function route() {
   else if (section === 'account') session.view = accountPage(view);
   else clear(view, h('div', { class: 'empty' }, h('h1', {}, 'Inbox'), h('p', {}, 'Pick a chat on the left, or search for a client.')));
   if (section !== 'inbox' && document.activeElement === document.body) view.focus();
+}
+
+export function markCurrent(el, current) {
+  if (current) el.setAttribute('aria-current', 'page');
+  else el.removeAttribute('aria-current');
 }
 
 export { api };
