@@ -181,6 +181,24 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task AnAdminSeesTheWebhookUrlToRegisterAndTestSendsOnTwilio()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        await tenant.Tenant.Admin.CreateClientIdAsync("Ann", Phone);
+        var page = await SignInAsync(tenant.AdminEmail);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Channels" }).ClickAsync();
+        var twilio = page.Locator("[data-channel=twilio]");
+        await Expect(twilio).ToContainTextAsync($"/webhooks/twilio/{tenant.Tenant.Id}");
+        await twilio.GetByLabel("To (a client’s contact)").FillAsync(Phone);
+        await twilio.GetByRole(AriaRole.Button, new() { Name = "Send test" }).ClickAsync();
+
+        await Expect(twilio.GetByRole(AriaRole.Status)).ToContainTextAsync("The provider took it");
+        Assert.Contains(fixture.Twilio.Accepted, s => s.AccountSid == tenant.AccountSid && s.Form["Body"] == "Test message from Crm");
+    }
+
+    [Fact]
     public async Task SigningOutEndsTheSession()
     {
         var tenant = await fixture.CreateTenantAsync();

@@ -190,9 +190,45 @@ function channels(root) {
         h('p', { class: 'muted' }, 'Carries ', c.transports.map(transportName).join(', ')),
         c.configured ? h('dl', {}, Object.entries(c.settings).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')])) : null,
         c.registerUrls.length ? [h('h3', {}, 'Register with the provider'), h('ul', {}, c.registerUrls.map(u => h('li', {}, h('code', {}, u), ' ',
-          h('button', { type: 'button', class: 'small secondary', onclick: () => navigator.clipboard?.writeText(u) }, 'Copy'))))] : null)),
-      h('p', { class: 'muted' }, 'To test a channel, open a client’s chat and send a message on it: failures show the provider’s reason.'));
+          h('button', { type: 'button', class: 'small secondary', onclick: () => navigator.clipboard?.writeText(u) }, 'Copy'))))] : null,
+        c.configured ? testSend(c) : null)));
   }, error => state.fail(error));
+}
+
+const LOOKUP = { sms: 'phone', whatsapp: 'phone', telegram: 'telegram', email: 'email', instagram: 'other' };
+
+/** Sends a test message the way an agent would (to a client who owns the contact), then watches its status. */
+function testSend(channel) {
+  const transport = h('select', { name: 'transport' }, channel.transports.filter(t => LOOKUP[t]).map(t => h('option', { value: t }, transportName(t))));
+  const to = h('input', { name: 'to', required: true, autocomplete: 'off', placeholder: '+14155550123, name@example.com…' });
+  const state = status();
+  const form = h('form', {
+    class: 'inline', 'aria-label': `Test-send on ${channel.channel}`, onsubmit: async e => {
+      e.preventDefault();
+      try {
+        state.busy('Finding the client…');
+        const client = await get(`/api/v1/clients/lookup${query({ type: LOOKUP[transport.value], value: to.value.trim() })}`, 'Finding the client with this contact');
+        const chat = await get(`/api/v1/clients/${client.id}/chat`, 'Opening the chat');
+        const sent = await post(`/api/v1/chats/${chat.id}/messages`, { text: 'Test message from Crm', transport: transport.value }, 'Sending the test message');
+        state.busy('Queued; waiting for the provider…');
+        for (let i = 0; i < 30; i++) {
+          const [m] = (await get(`/api/v1/chats/${chat.id}/messages${query({ after: sent.seq - 1, limit: 1 })}`, 'Reading the test message')).items;
+          if (m && m.status !== 'queued') {
+            const link = h('a', { href: `#/chats/${chat.id}` }, 'open the chat');
+            if (m.status === 'failed') clear(state, `Failed: ${m.errorCode ?? 'no reason given'} (`, link, ')');
+            else clear(state, `The provider took it (${m.status}); `, link);
+            state.className = `status ${m.status === 'failed' ? 'error' : 'ok'}`;
+            return;
+          }
+          await new Promise(resolve => setTimeout(resolve, 1000));
+        }
+        state.fail('Still queued after 30 s: the outbox retries; see the chat.');
+      } catch (error) {
+        state.fail(error.status === 404 ? `${error.message} (create a client with this contact first)` : error);
+      }
+    },
+  }, field('Via', transport), field('To (a client’s contact)', to), h('button', { type: 'submit' }, 'Send test'));
+  return [h('h3', {}, 'Test-send'), form, state];
 }
 
 function retention(root) {
