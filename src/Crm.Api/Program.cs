@@ -48,13 +48,16 @@ app.UseExceptionHandler();
 app.UseRequestLimits();
 app.UseStatusCodePages();
 app.UseCors();
+app.UseConsole();
 app.UseAuthentication();
+app.UseSessionAntiforgery();
 app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapHealthEndpoints();
+app.MapSessionEndpoints();
 app.MapTenantEndpoints();
 app.MapRetentionEndpoints();
 app.MapAuditEndpoints();
@@ -64,6 +67,7 @@ app.MapMessageEndpoints();
 app.MapTemplateEndpoints();
 app.MapAttachmentEndpoints();
 app.MapWebhookEndpoints();
+app.MapChannelEndpoints();
 app.MapEventEndpoints();
 
 await app.RunAsync();

@@ -29,6 +29,8 @@ public class CrmApiFactory(string connectionString) : WebApplicationFactory<Prog
         builder.UseSetting("Crm:SiloPort", PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Crm:GatewayPort", PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        // Every test signs in from 127.0.0.1; the per-email lockout stays at its default.
+        builder.UseSetting("Crm:RateLimit:SignInsPerMinute", "100000");
         builder.ConfigureTestServices(services => services.AddSingleton<IOptionsMonitor<ChannelOptions>>(Channels));
     }
 

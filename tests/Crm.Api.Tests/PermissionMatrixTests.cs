@@ -30,6 +30,7 @@ public sealed class PermissionMatrixTests(ApiFixture fixture)
         [Permission.ManageRetention] = http => http.GetAsync("/api/v1/tenants/current/retention"),
         [Permission.ExportClients] = http => http.GetAsync("/api/v1/clients/cl_none/export"),
         [Permission.EraseClients] = http => http.PostAsync("/api/v1/clients/cl_none/erase", null),
+        [Permission.ManageChannels] = http => http.GetAsync("/api/v1/channels"),
     };
 
     public static TheoryData<Role, Permission> Cases()

@@ -31,5 +31,20 @@ public static class Http
         return problem is null;
     }
 
+    /// <summary>Answers from middleware (no endpoint result to return) with a ProblemDetails body.</summary>
+    public static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
+    {
+        http.Response.StatusCode = status;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    /// <summary>A Retry-After header value: whole seconds, at least one.</summary>
+    public static string RetryAfter(TimeSpan wait) =>
+        Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static bool IsCursor(string? cursor) => cursor is null || (cursor.Length <= 200 && !cursor.Any(char.IsControl));
 }

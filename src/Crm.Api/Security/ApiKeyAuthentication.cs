@@ -67,8 +67,9 @@ public static class AuthorizationSetup
 {
     public static IServiceCollection AddCrmAuthorization(this IServiceCollection services)
     {
-        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthentication(CookieSessions.DefaultScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
+            .AddCookieSessions();
         services.AddAuthorization(options =>
         {
             foreach (var permission in Enum.GetValues<Permission>())

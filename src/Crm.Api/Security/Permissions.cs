@@ -19,6 +19,7 @@ public enum Permission
     ManageUsers,
     ReadAudit,
     ManageRetention,
+    ManageChannels,
 }
 
 /// <summary>What each role may do: the one table every endpoint is checked against.</summary>

@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Crm.Api;
 
@@ -12,6 +10,12 @@ public sealed class RateLimitOptions
 
     public int RequestsPerSecond { get; set; } = 200;
     public int Burst { get; set; } = 400;
+
+    /// <summary>Sign-in attempts (and password changes) per client address and minute, whatever their outcome.</summary>
+    public int SignInsPerMinute { get; set; } = 20;
+
+    /// <summary>Failed sign-ins an email address may have in 15 minutes before it is refused until the window ends.</summary>
+    public int SignInFailuresPerEmail { get; set; } = 5;
 }
 
 public static class RateLimiting
@@ -19,6 +23,8 @@ public static class RateLimiting
     public static IServiceCollection AddCrmRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
         var limits = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.SectionName));
+        services.AddSingleton<SignInThrottle>();
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => PartitionOf(http) is { } key
@@ -31,22 +37,22 @@ public static class RateLimiting
                     AutoReplenishment = true,
                 })
                 : RateLimitPartition.GetNoLimiter(""));
+            options.AddPolicy(SessionEndpoints.SignInLimit, http => RateLimitPartition.GetSlidingWindowLimiter(
+                "sign-in:" + http.Connection.RemoteIpAddress,
+                _ => new SlidingWindowRateLimiterOptions
+                {
+                    PermitLimit = limits.SignInsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    SegmentsPerWindow = 6,
+                    QueueLimit = 0,
+                }));
             options.OnRejected = async (context, cancellationToken) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
                 var http = context.HttpContext;
-                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails = new ProblemDetails
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many requests.",
-                        Detail = "This API key sent more requests than its limit; try again after the Retry-After seconds.",
-                    },
-                });
+                http.Response.Headers.RetryAfter = Http.RetryAfter(retryAfter);
+                await Http.WriteProblemAsync(http, StatusCodes.Status429TooManyRequests, "Too many requests.",
+                    "This caller sent more requests than its limit; try again after the Retry-After seconds.");
             };
         });
         return services;

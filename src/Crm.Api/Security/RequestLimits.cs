@@ -1,5 +1,4 @@
 using Crm.Grains;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Crm.Api;
 
@@ -19,17 +18,8 @@ public static class RequestLimits
     {
         if (http.Request.ContentLength is { } length && length > LimitFor(http.Request.Path))
         {
-            http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = http,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Title = "The request body is too large.",
-                    Detail = $"At most {LimitFor(http.Request.Path) / 1024} KB.",
-                },
-            });
+            await Http.WriteProblemAsync(http, StatusCodes.Status413PayloadTooLarge, "The request body is too large.",
+                $"At most {LimitFor(http.Request.Path) / 1024} KB.");
             return;
         }
         await next(http);

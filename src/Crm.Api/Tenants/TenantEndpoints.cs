@@ -3,9 +3,13 @@ using Crm.Grains;
 
 namespace Crm.Api;
 
-public sealed record CreateTenantRequest(string? Name);
+public sealed record CreateTenantRequest(string? Name, string? AdminEmail = null, string? AdminPassword = null);
 
-public sealed record CreateUserRequest(string? Name, string? Role);
+public sealed record CreateUserRequest(string? Name, string? Role, string? Email = null, string? Password = null);
+
+public sealed record UpdateUserRequest(string? Name, string? Email, string? Role);
+
+public sealed record SetPasswordRequest(string? Password);
 
 public static class TenantEndpoints
 {
@@ -17,25 +21,82 @@ public static class TenantEndpoints
         api.MapGet("/users", ListUsersAsync).Require(Permission.ManageUsers);
         api.MapDelete("/users/{id}", DeactivateUserAsync).Require(Permission.ManageUsers);
         api.MapPost("/users/{id}/keys", RotateKeyAsync).Require(Permission.ManageUsers);
+        api.MapPatch("/users/{id}", UpdateUserAsync).Require(Permission.ManageUsers);
+        api.MapPut("/users/{id}/password", SetPasswordAsync).Require(Permission.ManageUsers);
         api.MapGet("/me", Me).RequireAuthorization();
     }
 
+    /// <summary>With <c>adminEmail</c> and <c>adminPassword</c> the first admin can also sign in to the console.</summary>
     public static async Task<IResult> CreateTenantAsync(CreateTenantRequest body, IGrainFactory grains)
     {
+        var errors = new Errors();
+        var email = body.AdminEmail is null && body.AdminPassword is null ? null : SignInRules.NormalizeEmail(body.AdminEmail, errors);
+        if (email is not null)
+            SignInRules.ValidatePassword(body.AdminPassword, errors, "adminPassword");
+        if (errors.Any)
+            return TypedResults.ValidationProblem(errors.ToDictionary().ToDictionary(e => e.Key == "email" ? "adminEmail" : e.Key, e => e.Value),
+                title: "The request is not valid.");
+        if (email is not null && await grains.GetGrain<IUserEmailGrain>(email).FindAsync() is not null)
+            return TypedResults.Problem("Another user already signs in with this email.", statusCode: StatusCodes.Status409Conflict, title: "Conflict");
+
         var tenantId = Ids.New("tn");
-        var result = await grains.GetGrain<ITenantGrain>(tenantId).CreateAsync(body.Name);
+        var tenant = grains.GetGrain<ITenantGrain>(tenantId);
+        var result = await tenant.CreateAsync(body.Name);
+        if (result.IsOk && email is not null)
+        {
+            var admin = result.Value!.Admin.User.Id;
+            var signIn = await tenant.UpdateUserAsync(admin, new UserChanges { Email = email }, Actor.System(tenantId));
+            if (!signIn.IsOk)
+                return Http.From(signIn, TypedResults.Ok);
+            await tenant.SetPasswordAsync(admin, Passwords.Hash(body.AdminPassword!), Actor.System(tenantId));
+        }
         return Http.From(result, t => TypedResults.Created($"/api/v1/tenants/{t.Tenant.Id}",
-            new { tenantId = t.Tenant.Id, name = t.Tenant.Name, adminUserId = t.Admin.User.Id, apiKey = t.Admin.ApiKey }));
+            new { tenantId = t.Tenant.Id, name = t.Tenant.Name, adminUserId = t.Admin.User.Id, apiKey = t.Admin.ApiKey, adminEmail = email }));
     }
 
+    /// <summary>An invitation: with <c>email</c> and an initial <c>password</c> the user signs in to the console.</summary>
     public static async Task<IResult> CreateUserAsync(CreateUserRequest body, IGrainFactory grains, ClaimsPrincipal user)
     {
+        var errors = new Errors();
         if (!EnumText.TryParse<Role>(body.Role, out var role))
-            return Http.Invalid("role", $"Must be one of: {EnumText.Allowed<Role>()}.");
+            errors.Add("role", $"Must be one of: {EnumText.Allowed<Role>()}.");
+        if (body.Password is not null)
+            SignInRules.ValidatePassword(body.Password, errors);
+        if (body.Password is not null && body.Email is null)
+            errors.Add("email", "A user with a password needs the email it signs in with.");
+        if (errors.Any)
+            return Http.Invalid(errors);
         var actor = user.Actor();
-        var result = await grains.GetGrain<ITenantGrain>(actor.TenantId).CreateUserAsync(body.Name, role, actor);
+        var hash = body.Password is null ? null : Passwords.Hash(body.Password);
+        var result = await grains.GetGrain<ITenantGrain>(actor.TenantId).CreateUserAsync(body.Name, role, actor, body.Email, hash);
         return Http.From(result, u => TypedResults.Created($"/api/v1/users/{u.User.Id}",
-            new { id = u.User.Id, name = u.User.Name, role = u.User.Role, apiKey = u.ApiKey }));
+            new { id = u.User.Id, name = u.User.Name, role = u.User.Role, email = u.User.Email, apiKey = u.ApiKey }));
+    }
+
+    public static async Task<IResult> UpdateUserAsync(string id, UpdateUserRequest body, IGrainFactory grains, ClaimsPrincipal user)
+    {
+        Role? role = null;
+        if (body.Role is not null)
+        {
+            if (!EnumText.TryParse<Role>(body.Role, out var r))
+                return Http.Invalid("role", $"Must be one of: {EnumText.Allowed<Role>()}.");
+            role = r;
+        }
+        var actor = user.Actor();
+        var changes = new UserChanges { Name = body.Name, Email = body.Email, Role = role };
+        return Http.From(await grains.GetGrain<ITenantGrain>(actor.TenantId).UpdateUserAsync(id, changes, actor), TypedResults.Ok);
+    }
+
+    /// <summary>An admin's password reset: the user's browser sessions end at once.</summary>
+    public static async Task<IResult> SetPasswordAsync(string id, SetPasswordRequest body, IGrainFactory grains, ClaimsPrincipal user)
+    {
+        var errors = new Errors();
+        SignInRules.ValidatePassword(body.Password, errors);
+        if (errors.Any)
+            return Http.Invalid(errors);
+        var actor = user.Actor();
+        var tenant = grains.GetGrain<ITenantGrain>(actor.TenantId);
+        return Http.From(await tenant.SetPasswordAsync(id, Passwords.Hash(body.Password!), actor), TypedResults.Ok);
     }
 
     public static async Task<IResult> ListUsersAsync(int? limit, string? cursor, IGrainFactory grains, ClaimsPrincipal user)

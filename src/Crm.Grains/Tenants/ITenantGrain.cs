@@ -8,7 +8,26 @@ public interface ITenantGrain : IGrainWithStringKey
 
     Task<TenantInfo?> GetAsync();
 
-    Task<Result<UserCreated>> CreateUserAsync(string? name, Role role, Actor actor);
+    /// <summary>Creates a user; with an email (unique across tenants) and a password hash the user can also sign in.</summary>
+    Task<Result<UserCreated>> CreateUserAsync(string? name, Role role, Actor actor, string? email = null, string? passwordHash = null);
+
+    /// <summary>Renames a user, changes its sign-in email or its role; the last active admin keeps the admin role.</summary>
+    Task<Result<UserInfo>> UpdateUserAsync(string userId, UserChanges changes, Actor actor);
+
+    /// <summary>Stores a new password hash (made by the API) and ends the user's browser sessions.</summary>
+    Task<Result<UserInfo>> SetPasswordAsync(string userId, string passwordHash, Actor actor);
+
+    /// <summary>The password hash of an active user that has one, for the API to verify; else null.</summary>
+    Task<string?> GetPasswordHashAsync(string userId);
+
+    /// <summary>Starts a browser session for an active user whose password the API has just verified.</summary>
+    Task<Result<SessionStarted>> StartSessionAsync(string userId);
+
+    /// <summary>The actor for a live session of an active user, else null.</summary>
+    Task<Actor?> AuthenticateSessionAsync(string userId, string sessionId, string secretHash);
+
+    /// <summary>Ends one browser session (sign-out); its cookie stops working at once.</summary>
+    Task EndSessionAsync(string userId, string sessionId);
 
     Task<Page<UserInfo>> ListUsersAsync(int limit, string? cursor);
 

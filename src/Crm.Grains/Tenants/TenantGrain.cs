@@ -1,7 +1,7 @@
 namespace Crm.Grains;
 
 [GrainType("tenant")]
-internal sealed class TenantGrain(
+internal sealed partial class TenantGrain(
     [PersistentState("tenant", StorageNames.Crm)] IPersistentState<TenantState> state,
     IAuditLog audit,
     TimeProvider clock) : Grain, ITenantGrain
@@ -28,7 +28,7 @@ internal sealed class TenantGrain(
 
     public Task<TenantInfo?> GetAsync() => Task.FromResult(state.State.Tenant);
 
-    public async Task<Result<UserCreated>> CreateUserAsync(string? name, Role role, Actor actor)
+    public async Task<Result<UserCreated>> CreateUserAsync(string? name, Role role, Actor actor, string? email = null, string? passwordHash = null)
     {
         if (state.State.Tenant is null)
             return Result<UserCreated>.NotFound();
@@ -36,10 +36,20 @@ internal sealed class TenantGrain(
         TenantRules.ValidateName(name, errors);
         if (Users.Count >= TenantRules.MaxUsers)
             errors.Add("name", $"A tenant has at most {TenantRules.MaxUsers} users.");
+        var normalized = email is null ? null : SignInRules.NormalizeEmail(email, errors);
         if (errors.Any)
             return errors.ToResult<UserCreated>();
 
         var created = AddUser(name!.Trim(), role);
+        if (normalized is not null && !await ClaimEmailAsync(created.User.Id, normalized))
+        {
+            Users.Remove(created.User.Id);
+            return Result<UserCreated>.Conflict("Another user already signs in with this email.");
+        }
+        var user = Users[created.User.Id];
+        user.Info = user.Info with { Email = normalized, HasPassword = passwordHash is { Length: > 0 } };
+        user.PasswordHash = passwordHash ?? "";
+        created = created with { User = user.Info };
         await state.WriteStateAsync();
         await audit.AppendAsync(AuditEvent.Of(actor, created.User.CreatedAt, "user.created", "user", created.User.Id, data: $"{{\"role\":\"{EnumText.Of(role)}\"}}"));
         return Result<UserCreated>.Ok(created);
@@ -68,13 +78,15 @@ internal sealed class TenantGrain(
             return Result<UserInfo>.NotFound();
         if (!user.Info.Active)
             return Result<UserInfo>.Ok(user.Info);
-        if (user.Info.Role == Role.Admin && Users.Values.Count(u => u.Info is { Active: true, Role: Role.Admin }) == 1)
+        if (user.Info.Role == Role.Admin && ActiveAdmins() == 1)
             return Result<UserInfo>.Conflict("The last active admin of a tenant cannot be deactivated.");
 
         var now = clock.Now();
         user.Info = user.Info with { Active = false, DeactivatedAt = now };
         user.KeyHash = "";
+        user.Sessions.Clear();
         await state.WriteStateAsync();
+        await ReleaseEmailAsync(userId, user.Info.Email);
         await audit.AppendAsync(AuditEvent.Of(actor, now, "user.deactivated", "user", userId));
         return Result<UserInfo>.Ok(user.Info);
     }

@@ -17,6 +17,8 @@ public sealed record UserInfo
     [Id(3)] public bool Active { get; init; } = true;
     [Id(4)] public DateTimeOffset CreatedAt { get; init; }
     [Id(5)] public DateTimeOffset? DeactivatedAt { get; init; }
+    [Id(6)] public string? Email { get; init; }
+    [Id(7)] public bool HasPassword { get; init; }
 }
 
 /// <summary>A new user with its API key, which is shown this once and never stored in clear.</summary>

@@ -1,0 +1,59 @@
+namespace Crm.Grains;
+
+/// <summary>Changes an admin makes to a user; a null field stays as it is.</summary>
+[GenerateSerializer, Immutable]
+public sealed record UserChanges
+{
+    [Id(0)] public string? Name { get; init; }
+    [Id(1)] public string? Email { get; init; }
+    [Id(2)] public Role? Role { get; init; }
+}
+
+/// <summary>A new browser session: the id is public (it names the session in the audit trail), the secret is shown once.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SessionStarted
+{
+    [Id(0)] public Actor Actor { get; init; } = new();
+    [Id(1)] public string SessionId { get; init; } = "";
+    [Id(2)] public string Secret { get; init; } = "";
+}
+
+/// <summary>Where an email address signs in: the one user of one tenant that owns it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record UserRef
+{
+    [Id(0)] public string TenantId { get; init; } = "";
+    [Id(1)] public string UserId { get; init; } = "";
+}
+
+public static class SignInRules
+{
+    public const int MinPasswordLength = 10;
+    public const int MaxPasswordLength = 200;
+
+    /// <summary>Sessions kept per user; signing in once more ends the oldest.</summary>
+    public const int MaxSessions = 20;
+
+    public static void ValidatePassword(string? password, Errors errors, string field = "password")
+    {
+        if (password is null || password.Length < MinPasswordLength)
+            errors.Add(field, $"At least {MinPasswordLength} characters.");
+        else if (password.Length > MaxPasswordLength)
+            errors.Add(field, $"At most {MaxPasswordLength} characters.");
+    }
+
+    /// <summary>The lower-case address, which is also the key of its <see cref="IUserEmailGrain"/>.</summary>
+    public static string? NormalizeEmail(string? email, Errors errors)
+    {
+        var trimmed = email?.Trim() ?? "";
+        if (trimmed.Length is 0 or > 254)
+        {
+            errors.Add("email", "A valid email address of at most 254 characters is required.");
+            return null;
+        }
+        var normalized = ContactRules.NormalizeEmail(trimmed, out var error);
+        if (error is not null)
+            errors.Add("email", error);
+        return normalized;
+    }
+}
