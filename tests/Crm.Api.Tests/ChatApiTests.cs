@@ -65,6 +65,20 @@ public sealed class ChatApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task AChatIsNamedAfterItsClientAloneAndInTheList()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var client = await tenant.Admin.CreateClientAsync(new { firstName = "Grace", lastName = "Hopper" });
+        var chatId = await tenant.Admin.ChatIdAsync(client.Str("id"));
+        await tenant.Admin.SendOkAsync(chatId, "hello");
+
+        var alone = await tenant.Admin.GetOkAsync($"/api/v1/chats/{chatId}");
+        var listed = (await tenant.Admin.GetOkAsync("/api/v1/chats")).GetProperty("items")[0];
+
+        Assert.Equal(("Grace Hopper", "Grace Hopper"), (alone.Str("clientName"), listed.Str("clientName")));
+    }
+
+    [Fact]
     public async Task GettingAnUnknownChatIs404()
     {
         var tenant = await Factory.CreateTenantAsync();

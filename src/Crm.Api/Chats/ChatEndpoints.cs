@@ -43,8 +43,16 @@ public static class ChatEndpoints
         return TypedResults.Ok(await grains.GetGrain<ITenantQueryGrain>(actor.TenantId).ListChatsAsync(actor.UserId, unread ?? false, size, cursor));
     }
 
-    public static async Task<IResult> GetAsync(string chatId, IGrainFactory grains, ClaimsPrincipal user) =>
-        Chat(grains, user, chatId) is { } chat ? Http.From(await chat.GetAsync(user.Actor()), TypedResults.Ok) : Http.NotFound();
+    /// <summary>One chat, named after its client the way the chat list names it.</summary>
+    public static async Task<IResult> GetAsync(string chatId, IGrainFactory grains, ClaimsPrincipal user)
+    {
+        if (Chat(grains, user, chatId) is not { } chat)
+            return Http.NotFound();
+        var found = await chat.GetAsync(user.Actor());
+        if (found.Value is { } view && await grains.GetGrain<IClientGrain>(Ids.Key(user.TenantId(), view.ClientId)).GetAsync() is { } client)
+            found = found with { Value = view with { ClientName = ChatView.NameOf(client.FirstName, client.LastName) } };
+        return Http.From(found, TypedResults.Ok);
+    }
 
     public static async Task<IResult> MessagesAsync(string chatId, long? before, long? after, int? limit, IGrainFactory grains, ClaimsPrincipal user)
     {

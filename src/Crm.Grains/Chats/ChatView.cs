@@ -45,6 +45,9 @@ public sealed record ChatView
     [Id(5)] public MessagePreview? LastMessage { get; init; }
     [Id(6)] public IReadOnlyList<Member> Members { get; init; } = [];
     [Id(7)] public string? ClientName { get; init; }
+
+    /// <summary>How a chat names its client: first and last name.</summary>
+    public static string NameOf(string firstName, string? lastName) => lastName is null ? firstName : $"{firstName} {lastName}";
 }
 
 /// <summary>A row of the chat list projection, as the chat grain writes it.</summary>

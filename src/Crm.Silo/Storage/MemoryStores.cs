@@ -125,7 +125,7 @@ internal sealed class MemoryChatStore : IChatStore
                     UnreadCount = r.Chat.InboundCount - r.Read,
                     LastMessage = r.Chat.LastMessage,
                     Members = r.Chat.Members,
-                    ClientName = string.Join(' ', new[] { r.Client!.FirstName, r.Client.LastName }.Where(s => s is not null)),
+                    ClientName = ChatView.NameOf(r.Client!.FirstName, r.Client.LastName),
                 }))
                 .OrderByDescending(r => r.Key, StringComparer.Ordinal)
                 .Where(r => cursor is null || string.CompareOrdinal(r.Key, cursor) < 0)

@@ -227,7 +227,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
         {
             while (await reader.ReadAsync())
             {
-                var name = string.Join(' ', new[] { reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8) }.Where(s => s is not null));
+                var name = ChatView.NameOf(reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8));
                 items.Add((new ChatView
                 {
                     Id = reader.GetString(0),
