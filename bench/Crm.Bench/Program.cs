@@ -133,7 +133,8 @@ async Task<int> RunAsync()
         ("send message (202), max", () => Load.ClosedAsync("send message (202), max", 64, seconds, Send)),
         ("send message (202)", () => Load.OpenAsync("send message (202)", 1000, seconds, Send)),
     };
-    foreach (var (name, run) in scenarios)
+    var only = options.GetValueOrDefault("only");
+    foreach (var (name, run) in scenarios.Where(s => only is null || s.Name.StartsWith(only, StringComparison.Ordinal)))
     {
         var result = await run();
         results.Add(result);

@@ -2,7 +2,9 @@ using Crm.Grains;
 using Crm.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.Storage;
 
 namespace Crm.Silo;
 
@@ -71,6 +73,7 @@ public static class CrmSiloExtensions
         services.AddCrmChannelEdge(configuration);
         services.AddSingleton<IInboundGateway, StreamInboundGateway>();
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton<GroupCommit>();
         services.AddSingleton<IChatStore, PostgresChatStore>();
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
         return services;
@@ -135,6 +138,10 @@ public static class CrmSiloExtensions
         var connectionString = configuration.GetCrmConnectionString();
         // Clearing a state deletes its row: an erased client, chat or released contact leaves nothing behind.
         silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString, o.DeleteStateOnClear) = (Invariant, connectionString, true));
+        // Registered after the ADO.NET provider, so the name resolves to this wrapper: its writes join the group commit.
+        silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Crm, (sp, _) => new GroupCommitGrainStorage(
+            AdoNetGrainStorageFactory.Create(sp, StorageNames.Crm), sp.GetRequiredService<GroupCommit>(),
+            sp.GetRequiredService<IOptions<Orleans.Configuration.ClusterOptions>>().Value.ServiceId));
         // Stream subscriptions are Orleans' own records, which System.Text.Json cannot read back after a crash.
         silo.AddAdoNetGrainStorage(StorageNames.PubSub, o => o.Configure<Orleans.Serialization.Serializer>((storage, serializer) =>
         {
@@ -144,6 +151,7 @@ public static class CrmSiloExtensions
         silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         silo.AddCrmStreams(configuration);
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        silo.Services.AddSingleton<GroupCommit>();
         silo.Services.AddSingleton<IClientIndex, PostgresClientIndex>();
         silo.Services.AddSingleton<IChatStore, PostgresChatStore>();
         silo.Services.AddSingleton<IAuditLog, PostgresAuditLog>();
