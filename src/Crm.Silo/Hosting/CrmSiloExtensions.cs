@@ -71,12 +71,23 @@ public static class CrmSiloExtensions
     {
         var connectionString = configuration.GetCrmConnectionString();
         services.AddCrmChannelEdge(configuration);
-        services.AddSingleton<IInboundGateway, StreamInboundGateway>();
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<GroupCommit>();
+        services.AddCrmInbox();
         services.AddSingleton<IChatStore, PostgresChatStore>();
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
         return services;
+    }
+
+    /// <summary>
+    /// Inbound messages through the group-committed <c>inbox</c> (replacing the stream gateway registered before):
+    /// one commit per stream enqueue bounded the webhooks by PostgreSQL's single-row commit rate.
+    /// </summary>
+    private static void AddCrmInbox(this IServiceCollection services)
+    {
+        services.AddSingleton<StreamInboundGateway>();
+        services.AddSingleton<InboxSignal>();
+        services.AddSingleton<IInboundGateway, InboxInboundGateway>();
     }
 
     /// <summary>
@@ -152,6 +163,9 @@ public static class CrmSiloExtensions
         silo.AddCrmStreams(configuration);
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSingleton<GroupCommit>();
+        silo.Services.AddCrmInbox();
+        silo.Services.AddSingleton<InboxDrainer>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<InboxDrainer>());
         silo.Services.AddSingleton<IClientIndex, PostgresClientIndex>();
         silo.Services.AddSingleton<IChatStore, PostgresChatStore>();
         silo.Services.AddSingleton<IAuditLog, PostgresAuditLog>();
