@@ -36,69 +36,83 @@ internal static class BulkSeed
         var contactId = JsonValue(clientRow.Payload, "\"contacts\":[{\"id\":\"");
         var memberId = JsonValue(chatMembers, "\"id\": \"");
 
-        string ForClient(string text, int i) => text
-            .Replace(reference.Id, ClientId(i), StringComparison.Ordinal)
-            .Replace(reference.ChatId, ChatId(i), StringComparison.Ordinal)
-            .Replace(reference.Phone[1..], Numbers.Phone("415", i)[1..], StringComparison.Ordinal)
-            .Replace(contactId, $"ct_bulk{i:D25}", StringComparison.Ordinal)
-            .Replace(memberId, $"mb_bulk{i:D25}", StringComparison.Ordinal)
-            .Replace(referenceLastName, $"Client{i}", StringComparison.Ordinal)
-            .Replace(referenceLastName.ToLowerInvariant(), $"client{i}", StringComparison.Ordinal);
+        // Every row is the reference's with its ids, phone and name swapped: cut once into literal runs and holes.
+        string[] needles = [reference.Id, reference.ChatId, reference.Phone[1..], contactId, memberId, referenceLastName, referenceLastName.ToLowerInvariant()];
+        string[] Values(int i) => [ClientId(i), ChatId(i), Numbers.Phone("415", i)[1..], $"ct_bulk{i:D25}", $"mb_bulk{i:D25}", $"Client{i}", $"client{i}"];
 
-        var chatState = EmptyChat(chatRow.Payload);
+        var client = Template.Of(clientRow.Payload, needles);
+        var contact = Template.Of(contactRow.Payload, needles);
+        var chat = Template.Of(EmptyChat(chatRow.Payload), needles);
+        var doc = Template.Of(indexDoc, needles);
+        var search = Template.Of(searchText, needles);
+        var members = Template.Of(chatMembers, needles);
         var now = DateTimeOffset.UtcNow;
+
+        // The three tables load side by side, each on its own connection.
+        await Task.WhenAll(StatesAsync(), IndexAsync(), ChatsAsync());
         await using (var connection = await db.OpenConnectionAsync())
         {
-            await using (var copy = await connection.BeginBinaryImportAsync(
-                "copy OrleansStorage (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString, GrainIdExtensionString, ServiceId, PayloadBinary, ModifiedOn, Version) from stdin (format binary)"))
-            {
-                for (var i = from; i < total; i++)
-                {
-                    await WriteStateAsync(copy, clientRow, $"{tenantId}/{ClientId(i)}", ForClient(clientRow.Payload, i), now);
-                    await WriteStateAsync(copy, contactRow, $"{tenantId}/phone/{Numbers.Phone("415", i)}", ForClient(contactRow.Payload, i), now);
-                    if (i < chats)
-                        await WriteStateAsync(copy, chatRow, $"{tenantId}/{ClientId(i)}", ForClient(chatState, i), now);
-                }
-                await copy.CompleteAsync();
-            }
-            await using (var copy = await connection.BeginBinaryImportAsync(
-                "copy clients_index (tenant_id, client_id, first_name, last_name, search_text, doc, created_at, updated_at) from stdin (format binary)"))
-            {
-                for (var i = from; i < total; i++)
-                {
-                    await copy.StartRowAsync();
-                    await copy.WriteAsync(tenantId);
-                    await copy.WriteAsync(ClientId(i));
-                    await copy.WriteAsync("Bench");
-                    await copy.WriteAsync($"Client{i}");
-                    await copy.WriteAsync(ForClient(searchText, i));
-                    await copy.WriteAsync(ForClient(indexDoc, i), NpgsqlDbType.Jsonb);
-                    await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
-                }
-                await copy.CompleteAsync();
-            }
-            await using (var copy = await connection.BeginBinaryImportAsync(
-                "copy chats (tenant_id, chat_id, client_id, created_at, sort_at, last_seq, inbound_count, members) from stdin (format binary)"))
-            {
-                for (var i = from; i < chats; i++)
-                {
-                    await copy.StartRowAsync();
-                    await copy.WriteAsync(tenantId);
-                    await copy.WriteAsync(ChatId(i));
-                    await copy.WriteAsync(ClientId(i));
-                    await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(now.AddMilliseconds(-i), NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(0L);
-                    await copy.WriteAsync(0L);
-                    await copy.WriteAsync(ForClient(chatMembers, i), NpgsqlDbType.Jsonb);
-                }
-                await copy.CompleteAsync();
-            }
             await using var analyze = new NpgsqlCommand("analyze OrleansStorage; analyze clients_index; analyze chats", connection);
             await analyze.ExecuteNonQueryAsync();
         }
         return watch.Elapsed.TotalSeconds;
+
+        async Task StatesAsync()
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            await using var copy = await connection.BeginBinaryImportAsync(
+                "copy OrleansStorage (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString, GrainIdExtensionString, ServiceId, PayloadBinary, ModifiedOn, Version) from stdin (format binary)");
+            for (var i = from; i < total; i++)
+            {
+                var values = Values(i);
+                await WriteStateAsync(copy, clientRow, $"{tenantId}/{ClientId(i)}", client.With(values), now);
+                await WriteStateAsync(copy, contactRow, $"{tenantId}/phone/{Numbers.Phone("415", i)}", contact.With(values), now);
+                if (i < chats)
+                    await WriteStateAsync(copy, chatRow, $"{tenantId}/{ClientId(i)}", chat.With(values), now);
+            }
+            await copy.CompleteAsync();
+        }
+
+        async Task IndexAsync()
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            await using var copy = await connection.BeginBinaryImportAsync(
+                "copy clients_index (tenant_id, client_id, first_name, last_name, search_text, doc, created_at, updated_at) from stdin (format binary)");
+            for (var i = from; i < total; i++)
+            {
+                var values = Values(i);
+                await copy.StartRowAsync();
+                await copy.WriteAsync(tenantId);
+                await copy.WriteAsync(ClientId(i));
+                await copy.WriteAsync("Bench");
+                await copy.WriteAsync($"Client{i}");
+                await copy.WriteAsync(search.With(values));
+                await copy.WriteAsync(doc.With(values), NpgsqlDbType.Jsonb);
+                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
+                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
+            }
+            await copy.CompleteAsync();
+        }
+
+        async Task ChatsAsync()
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            await using var copy = await connection.BeginBinaryImportAsync(
+                "copy chats (tenant_id, chat_id, client_id, created_at, sort_at, last_seq, inbound_count, members) from stdin (format binary)");
+            for (var i = from; i < chats; i++)
+            {
+                await copy.StartRowAsync();
+                await copy.WriteAsync(tenantId);
+                await copy.WriteAsync(ChatId(i));
+                await copy.WriteAsync(ClientId(i));
+                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
+                await copy.WriteAsync(now.AddMilliseconds(-i), NpgsqlDbType.TimestampTz);
+                await copy.WriteAsync(0L);
+                await copy.WriteAsync(0L);
+                await copy.WriteAsync(members.With(Values(i)), NpgsqlDbType.Jsonb);
+            }
+            await copy.CompleteAsync();
+        }
     }
 
     /// <summary>The provider's hash of a string grain key: its UTF-8 bytes reversed, through Orleans' default (Jenkins) hasher.</summary>
@@ -179,5 +193,36 @@ internal static class BulkSeed
         await copy.WriteAsync(Encoding.UTF8.GetBytes(payload), NpgsqlDbType.Bytea);
         await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
         await copy.WriteAsync(1);
+    }
+}
+
+/// <summary>A text cut at every occurrence of some needles, so a copy with other values in their place is one concatenation.</summary>
+internal sealed class Template
+{
+    private readonly List<(string Literal, int Hole)> _parts = [];
+    private readonly string _tail;
+
+    private Template(string text, string[] needles)
+    {
+        var at = 0;
+        while (true)
+        {
+            var (next, hole) = needles.Select((n, k) => (text.IndexOf(n, at, StringComparison.Ordinal), k)).Where(x => x.Item1 >= 0).DefaultIfEmpty((-1, -1)).MinBy(x => x.Item1);
+            if (next < 0)
+                break;
+            _parts.Add((text[at..next], hole));
+            at = next + needles[hole].Length;
+        }
+        _tail = text[at..];
+    }
+
+    public static Template Of(string text, string[] needles) => new(text, needles);
+
+    public string With(string[] values)
+    {
+        var result = new StringBuilder(_tail.Length + _parts.Count * 32);
+        foreach (var (literal, hole) in _parts)
+            result.Append(literal).Append(values[hole]);
+        return result.Append(_tail).ToString();
     }
 }
