@@ -32,6 +32,62 @@ public static class Db
     }
 }
 
+/// <summary>
+/// Samples the database's backends twice a second while the scenarios run: how many connections the system holds
+/// and how many are busy at once, the figure the connection pool sizes are set from.
+/// </summary>
+public sealed class ConnectionSampler : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sampling;
+    private readonly List<(long Open, long Active)> _samples = [];
+
+    public ConnectionSampler(string connectionString) => _sampling = Task.Run(() => SampleAsync(connectionString));
+
+    private async Task SampleAsync(string connectionString)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(_stop.Token);
+            await using var cmd = new NpgsqlCommand(
+                "select count(*), count(*) filter (where state = 'active') - 1 from pg_stat_activity where datname = current_database()", connection);
+            while (!_stop.IsCancellationRequested)
+            {
+                await using (var reader = await cmd.ExecuteReaderAsync(_stop.Token))
+                {
+                    await reader.ReadAsync(_stop.Token);
+                    lock (_samples)
+                        _samples.Add((reader.GetInt64(0), reader.GetInt64(1)));
+                }
+                await Task.Delay(500, _stop.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or NpgsqlException)
+        {
+        }
+    }
+
+    public string Summary()
+    {
+        lock (_samples)
+        {
+            if (_samples.Count == 0)
+                return "no connection samples";
+            var active = _samples.Select(s => s.Active).Order().ToList();
+            return string.Create(CultureInfo.InvariantCulture,
+                $"connections open up to {_samples.Max(s => s.Open)}; busy at once: median {active[active.Count / 2]}, p99 {active[Math.Min(active.Count - 1, (int)(active.Count * 0.99))]}, max {active[^1]} ({_samples.Count} samples)");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _sampling;
+        _stop.Dispose();
+    }
+}
+
 /// <summary>Milliseconds from a start (Stopwatch timestamps), keyed by a message marker, collected once each.</summary>
 public sealed class Arrivals
 {
