@@ -45,7 +45,6 @@ internal sealed class ApiKeyAuthentication(
 
     private AuthenticateResult Success(params Claim[] claims) =>
         AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
-
 }
 
 /// <summary>
