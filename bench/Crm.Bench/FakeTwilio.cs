@@ -21,6 +21,9 @@ public sealed class FakeTwilio : IDisposable
 
     public long Calls => Interlocked.Read(ref _calls);
 
+    /// <summary>Sends the bench started, by message text, completed as they arrive here.</summary>
+    public Arrivals Sends { get; } = new();
+
     private async Task ServeAsync()
     {
         while (_listener.IsListening)
@@ -41,6 +44,12 @@ public sealed class FakeTwilio : IDisposable
     private void Answer(HttpListenerContext context)
     {
         Interlocked.Increment(ref _calls);
+        using (var reader = new StreamReader(context.Request.InputStream))
+        {
+            var text = reader.ReadToEnd().Split('&').FirstOrDefault(f => f.StartsWith("Body=", StringComparison.Ordinal));
+            if (text is not null)
+                Sends.Arrived(Uri.UnescapeDataString(text[5..].Replace('+', ' ')));
+        }
         var sid = "SM" + Guid.NewGuid().ToString("N");
         var body = Encoding.UTF8.GetBytes($$"""{"sid":"{{sid}}","account_sid":"{{AccountSid}}","status":"queued","to":"+14155550123","from":"{{SmsFrom}}","body":"","num_segments":"1","direction":"outbound-api","api_version":"2010-04-01"}""");
         try

@@ -41,7 +41,8 @@ public static class Load
     /// <summary>The request: given a sequence number, true when the answer is the expected one, else an error text.</summary>
     public delegate Task<string?> Request(long n, CancellationToken cancellationToken);
 
-    public static async Task<ScenarioResult> ClosedAsync(string name, int concurrency, TimeSpan duration, Request request)
+    /// <summary>Closed loop for <paramref name="duration"/>, or until <paramref name="stopAfter"/> requests have been sent.</summary>
+    public static async Task<ScenarioResult> ClosedAsync(string name, int concurrency, TimeSpan duration, Request request, long stopAfter = long.MaxValue)
     {
         var histogram = new Histogram();
         long next = 0, ok = 0, errors = 0;
@@ -54,6 +55,8 @@ public static class Load
             while (watch.Elapsed < end)
             {
                 var n = Interlocked.Increment(ref next);
+                if (n > stopAfter)
+                    break;
                 var start = watch.Elapsed;
                 var error = await Safe(request, n, watch, duration);
                 local.Add((watch.Elapsed - start).TotalMilliseconds);

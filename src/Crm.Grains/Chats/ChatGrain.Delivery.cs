@@ -9,6 +9,14 @@ internal sealed partial class ChatGrain
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(20);
     private IGrainTimer? _deliveryTimer;
 
+    // The outbox reminder is a safety net for a silo that dies with messages queued: registered once per activation
+    // while the outbox has entries, and removed by the reminder itself when it finds the outbox empty. Registering
+    // and removing it around every message cost three calls through the silo's one reminder service per message.
+    private bool _reminderRegistered;
+
+    // Messages queued by this activation, kept until their first delivery attempt so it need not read them back.
+    private readonly Dictionary<long, ChatMessage> _outgoing = [];
+
     public async Task<Result<ChatMessage>> ApplyStatusAsync(long seq, StatusReport report)
     {
         var message = await store.ReadMessageAsync(TenantId, ChatId, seq);
@@ -43,8 +51,10 @@ internal sealed partial class ChatGrain
             Sender = inbound ? new Sender { Type = SenderType.Client, ClientId = ClientId } : new Sender { Type = SenderType.User, UserId = actor.UserId },
             Status = inbound ? MessageStatus.Received : MessageStatus.Sent,
         }, null);
-        await audit.AppendAsync(AuditEvent.Of(actor, stored.CreatedAt, "message.logged", "message", stored.Id, ClientId));
-        await PublishAsync(CrmEvent.OfMessage(inbound ? EventTypes.MessageReceived : EventTypes.MessageStatus, TenantId, stored, stored.CreatedAt, ClientId));
+        await Task.WhenAll(
+            state.WriteStateAsync(),
+            audit.AppendAsync(AuditEvent.Of(actor, stored.CreatedAt, "message.logged", "message", stored.Id, ClientId)),
+            PublishAsync(CrmEvent.OfMessage(inbound ? EventTypes.MessageReceived : EventTypes.MessageStatus, TenantId, stored, stored.CreatedAt, ClientId)));
         return Result<ChatMessage>.Ok(stored);
     }
 
@@ -80,6 +90,7 @@ internal sealed partial class ChatGrain
             await UnregisterReminderAsync();
             return;
         }
+        _reminderRegistered = true;
         ScheduleDelivery(TimeSpan.Zero);
     }
 
@@ -113,15 +124,13 @@ internal sealed partial class ChatGrain
         foreach (var entry in Chat.Outbox.Where(e => e.NextAttemptAt <= clock.Now()).ToList())
             await DeliverAsync(entry);
 
-        if (Chat.Outbox.Count == 0)
-            await UnregisterReminderAsync();
-        else
+        if (Chat.Outbox.Count > 0)
             ScheduleDelivery(Max(TimeSpan.FromMilliseconds(50), Chat.Outbox.Min(e => e.NextAttemptAt) - clock.Now()));
     }
 
     private async Task DeliverAsync(OutboxEntry entry)
     {
-        var message = await store.ReadMessageAsync(TenantId, ChatId, entry.Seq);
+        var message = _outgoing.Remove(entry.Seq, out var kept) ? kept : await store.ReadMessageAsync(TenantId, ChatId, entry.Seq);
         var client = await GrainFactory.GetGrain<IClientGrain>(this.GetPrimaryKeyString()).GetAsync();
         if (message is null || client is null)
         {
@@ -190,12 +199,13 @@ internal sealed partial class ChatGrain
             DeliveredAt = message.DeliveredAt ?? (status is MessageStatus.Delivered or MessageStatus.Read ? at : null),
             ReadAt = message.ReadAt ?? (status == MessageStatus.Read ? at : null),
         };
-        await store.UpdateDeliveryAsync(TenantId, ChatId, message.Seq, status, updated.ErrorCode, updated.ProviderMessageId,
-            updated.SentAt, updated.DeliveredAt, updated.ReadAt);
         var system = Actor.System(TenantId);
-        await audit.AppendAsync(AuditEvent.Of(system, at, "message.status", "message", message.Id, ClientId,
-            System.Text.Json.JsonSerializer.Serialize(new { status = EnumText.Of(status), errorCode })));
-        await PublishAsync(CrmEvent.OfMessage(EventTypes.MessageStatus, TenantId, updated, at, ClientId));
+        await Task.WhenAll(
+            store.UpdateDeliveryAsync(TenantId, ChatId, message.Seq, status, updated.ErrorCode, updated.ProviderMessageId,
+                updated.SentAt, updated.DeliveredAt, updated.ReadAt),
+            audit.AppendAsync(AuditEvent.Of(system, at, "message.status", "message", message.Id, ClientId,
+                System.Text.Json.JsonSerializer.Serialize(new { status = EnumText.Of(status), errorCode }))),
+            PublishAsync(CrmEvent.OfMessage(EventTypes.MessageStatus, TenantId, updated, at, ClientId)));
         return updated;
     }
 
@@ -215,14 +225,17 @@ internal sealed partial class ChatGrain
 
     private async Task EnsureReminderAsync()
     {
-        if (await this.GetReminder(OutboxReminder) is null)
-            await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        if (_reminderRegistered)
+            return;
+        await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        _reminderRegistered = true;
     }
 
     private async Task UnregisterReminderAsync()
     {
         if (await this.GetReminder(OutboxReminder) is { } reminder)
             await this.UnregisterReminder(reminder);
+        _reminderRegistered = false;
     }
 
     private static string AddressOf(InboundMessage message) =>

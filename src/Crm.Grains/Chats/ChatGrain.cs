@@ -96,9 +96,15 @@ internal sealed partial class ChatGrain(
             TemplateId = templateId,
         }, message.IdempotencyKey is null ? null : ChatRules.IdempotencyKey(message.IdempotencyKey), queue: true);
         if (!added)
+        {
+            await state.WriteStateAsync();
             return Result<ChatMessage>.Ok(stored);
-        await audit.AppendAsync(AuditEvent.Of(actor, stored.CreatedAt, "message.queued", "message", stored.Id, ClientId));
-        await PublishAsync(CrmEvent.OfMessage(EventTypes.MessageQueued, TenantId, stored, stored.CreatedAt, ClientId));
+        }
+        _outgoing[stored.Seq] = stored;
+        await Task.WhenAll(
+            state.WriteStateAsync(),
+            audit.AppendAsync(AuditEvent.Of(actor, stored.CreatedAt, "message.queued", "message", stored.Id, ClientId)),
+            PublishAsync(CrmEvent.OfMessage(EventTypes.MessageQueued, TenantId, stored, stored.CreatedAt, ClientId)));
         ScheduleDelivery(TimeSpan.Zero);
         return Result<ChatMessage>.Ok(stored);
     }
@@ -127,9 +133,14 @@ internal sealed partial class ChatGrain(
             ProviderMessageId = message.ProviderMessageId,
         }, key);
         if (!added)
+        {
+            await state.WriteStateAsync();
             return Result<ChatMessage>.Ok(stored);
-        await audit.AppendAsync(AuditEvent.Of(system, stored.CreatedAt, "message.received", "message", stored.Id, ClientId));
-        await PublishAsync(CrmEvent.OfMessage(EventTypes.MessageReceived, TenantId, stored, stored.CreatedAt, ClientId));
+        }
+        await Task.WhenAll(
+            state.WriteStateAsync(),
+            audit.AppendAsync(AuditEvent.Of(system, stored.CreatedAt, "message.received", "message", stored.Id, ClientId)),
+            PublishAsync(CrmEvent.OfMessage(EventTypes.MessageReceived, TenantId, stored, stored.CreatedAt, ClientId)));
         await ApplyKeywordAsync(message, system);
         return Result<ChatMessage>.Ok(stored);
     }
@@ -225,8 +236,9 @@ internal sealed partial class ChatGrain(
         Chat.CreatedAt = clock.Now();
         Chat.Members.Add(NewMember(MemberKind.Client, transport) with { ClientId = ClientId });
         await state.WriteStateAsync();
-        await store.UpsertChatAsync(Summary());
-        await audit.AppendAsync(AuditEvent.Of(actor, Chat.CreatedAt, "chat.created", "chat", ChatId, ClientId));
+        await Task.WhenAll(
+            store.UpsertChatAsync(Summary()),
+            audit.AppendAsync(AuditEvent.Of(actor, Chat.CreatedAt, "chat.created", "chat", ChatId, ClientId)));
     }
 
     private bool AddUserMember(string userId)
@@ -240,6 +252,10 @@ internal sealed partial class ChatGrain(
     private Member NewMember(MemberKind kind, Transport? transport) =>
         new() { Id = Ids.New("mb"), Kind = kind, Transport = transport, CreatedAt = clock.Now() };
 
+    /// <summary>
+    /// Stores the message (a group commit shared with other chats) and counts it in memory; the caller writes the
+    /// grain state next to its audit record and event, so the three share one wait.
+    /// </summary>
     private async Task<(ChatMessage Stored, bool Added)> AppendAsync(ChatMessage draft, string? dedupKey, bool queue = false)
     {
         var inbound = draft.Direction == MessageDirection.Inbound;
@@ -267,7 +283,6 @@ internal sealed partial class ChatGrain(
         }
         if (dedupKey is not null)
             ChatRules.Remember(Chat.RecentKeys, dedupKey, stored.Seq);
-        await state.WriteStateAsync();
         return (stored, added);
     }
 

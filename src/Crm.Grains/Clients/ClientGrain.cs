@@ -171,8 +171,10 @@ internal sealed class ClientGrain(
     {
         state.State.Profile = profile;
         await state.WriteStateAsync();
-        await index.UpsertAsync(TenantId, profile);
-        await audit.AppendAsync(AuditEvent.Of(actor, profile.UpdatedAt, action, "client", ClientId, ClientId, data));
+        // The search row and the audit record share a group commit; both follow the state they describe.
+        await Task.WhenAll(
+            index.UpsertAsync(TenantId, profile),
+            audit.AppendAsync(AuditEvent.Of(actor, profile.UpdatedAt, action, "client", ClientId, ClientId, data)));
     }
 
     private async Task<bool> ClaimAsync(ContactDraft contact)

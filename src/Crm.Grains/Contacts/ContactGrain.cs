@@ -60,7 +60,10 @@ internal sealed partial class ContactGrain(
             state.State.OwnerExists = true;
             await state.WriteStateAsync();
         }
-        return await GrainFactory.GetGrain<IChatGrain>(Ids.Key(tenantId, owner)).ReceiveAsync(message);
+        var received = await GrainFactory.GetGrain<IChatGrain>(Ids.Key(tenantId, owner)).ReceiveAsync(message);
+        // A contact only routes the message to its chat; kept active, it would double the memory of every active chat.
+        DeactivateOnIdle();
+        return received;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound {Transport} message {ProviderMessageId} was not stored: {Outcome} {Detail}")]

@@ -2,7 +2,9 @@ using Orleans.Concurrency;
 
 namespace Crm.Grains;
 
-[GrainType("tenantquery"), StatelessWorker]
+// Each call is one PostgreSQL query; with the default of one worker per core, a query waiting on the database held
+// back every other query of the silo behind it. Sixteen workers let them wait side by side (the pool has 100).
+[GrainType("tenantquery"), StatelessWorker(16)]
 internal sealed class TenantQueryGrain(IClientIndex clients, IChatStore chats, IAuditLog audit) : Grain, ITenantQueryGrain
 {
     private string TenantId => this.GetPrimaryKeyString();

@@ -2,7 +2,9 @@ using Crm.Grains;
 using Crm.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.Storage;
 
 namespace Crm.Silo;
 
@@ -69,8 +71,9 @@ public static class CrmSiloExtensions
     {
         var connectionString = configuration.GetCrmConnectionString();
         services.AddCrmChannelEdge(configuration);
-        services.AddSingleton<IInboundGateway, StreamInboundGateway>();
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton<GroupCommit>();
+        services.AddSingleton<IInboundGateway, StreamInboundGateway>();
         services.AddSingleton<IChatStore, PostgresChatStore>();
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
         return services;
@@ -137,6 +140,10 @@ public static class CrmSiloExtensions
         var connectionString = configuration.GetCrmConnectionString();
         // Clearing a state deletes its row: an erased client, chat or released contact leaves nothing behind.
         silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString, o.DeleteStateOnClear) = (Invariant, connectionString, true));
+        // Registered after the ADO.NET provider, so the name resolves to this wrapper: its writes join the group commit.
+        silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Crm, (sp, _) => new GroupCommitGrainStorage(
+            AdoNetGrainStorageFactory.Create(sp, StorageNames.Crm), sp.GetRequiredService<GroupCommit>(),
+            sp.GetRequiredService<IOptions<Orleans.Configuration.ClusterOptions>>().Value.ServiceId));
         // Stream producer and consumer records are Orleans' own types, which System.Text.Json writes but cannot read
         // back (their constructors do not bind), so a restarted silo could not deliver to any stream it had seen.
         // They get Orleans' binary serializer, found by the storage name.
@@ -146,6 +153,7 @@ public static class CrmSiloExtensions
         silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         silo.AddCrmStreams(configuration);
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        silo.Services.AddSingleton<GroupCommit>();
         silo.Services.AddSingleton<IClientIndex, PostgresClientIndex>();
         silo.Services.AddSingleton<IChatStore, PostgresChatStore>();
         silo.Services.AddSingleton<IAuditLog, PostgresAuditLog>();

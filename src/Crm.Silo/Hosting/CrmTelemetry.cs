@@ -17,6 +17,7 @@ public static class CrmMetrics
     public static readonly Counter<long> MessagesIn = Meter.CreateCounter<long>("crm.messages.in", "{message}", "Inbound messages accepted durably (webhooks, widget, receivers).");
     public static readonly Counter<long> MessagesOut = Meter.CreateCounter<long>("crm.messages.out", "{message}", "Outbound sends handed to a provider, by transport and outcome.");
     public static readonly Histogram<double> DeliveryDuration = Meter.CreateHistogram<double>("crm.delivery.duration", "ms", "Time a provider took to accept or refuse one outbound send.");
+    public static readonly Histogram<int> WritesPerCommit = Meter.CreateHistogram<int>("crm.group_commit.writes", "{write}", "Writes (messages, projection rows, audit records) that shared one commit.");
 }
 
 /// <summary>Counts and times every send of the channel router.</summary>

@@ -5,11 +5,11 @@ using NpgsqlTypes;
 
 namespace Crm.Silo;
 
-internal sealed class PostgresAuditLog(NpgsqlDataSource db) : IAuditLog
+internal sealed class PostgresAuditLog(NpgsqlDataSource db, GroupCommit writer) : IAuditLog
 {
     public async Task AppendAsync(AuditEvent e)
     {
-        await using var cmd = db.CreateCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             insert into audit_events (tenant_id, at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data)
             values (@tenant, @at, @action, @user, @key, @type, @subject, @client, @data::jsonb)
             """);
@@ -23,7 +23,7 @@ internal sealed class PostgresAuditLog(NpgsqlDataSource db) : IAuditLog
         p.AddWithValue("subject", e.SubjectId);
         p.AddWithValue("client", NpgsqlDbType.Text, (object?)e.ClientId ?? DBNull.Value);
         p.AddWithValue("data", NpgsqlDbType.Text, (object?)e.Data ?? DBNull.Value);
-        await cmd.ExecuteNonQueryAsync();
+        await writer.WriteAsync(cmd);
     }
 
     public async IAsyncEnumerable<AuditEvent> ReadAboutClientAsync(string tenantId, string clientId, [EnumeratorCancellation] CancellationToken cancellationToken = default)

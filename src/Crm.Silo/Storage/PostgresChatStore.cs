@@ -6,7 +6,7 @@ using NpgsqlTypes;
 
 namespace Crm.Silo;
 
-internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
+internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer) : IChatStore
 {
     private const string MessageColumns =
         "id, chat_id, seq, direction, text, transport, sender::text, attachments::text, status, error_code, created_at, " +
@@ -14,24 +14,14 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
 
     public async Task<ChatMessage> AppendAsync(string tenantId, ChatMessage m, ChatSummary summary)
     {
-        await using var cmd = db.CreateCommand("""
-            with inserted as (
-                insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments,
-                                      template_id, idempotency_key, provider_message_id, inbound_count, created_at, status)
-                values (@tenant, @chat, @seq, @id, @client, @direction, @transport, @sender::jsonb, @text, @attachments::jsonb,
-                        @template, @idem, @provider, @inbound, @created, @status)
-                on conflict do nothing
-                returning seq),
-            chat as (
-                insert into chats (tenant_id, chat_id, client_id, created_at, last_message_at, sort_at, last_seq, inbound_count, last_message, members)
-                select @tenant, @chat, @client, @chatCreated, @created, @created, @seq, @inbound, @preview::jsonb, @members::jsonb from inserted
-                on conflict (tenant_id, chat_id) do update set
-                    last_message_at = excluded.last_message_at, sort_at = excluded.sort_at, last_seq = excluded.last_seq,
-                    inbound_count = excluded.inbound_count, last_message = excluded.last_message, members = excluded.members
-                where chats.last_seq < excluded.last_seq)
-            select count(*) from inserted
+        var message = new NpgsqlBatchCommand("""
+            insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments,
+                                  template_id, idempotency_key, provider_message_id, inbound_count, created_at, status)
+            values (@tenant, @chat, @seq, @id, @client, @direction, @transport, @sender::jsonb, @text, @attachments::jsonb,
+                    @template, @idem, @provider, @inbound, @created, @status)
+            on conflict do nothing
             """);
-        var p = cmd.Parameters;
+        var p = message.Parameters;
         p.AddWithValue("tenant", tenantId);
         p.AddWithValue("chat", m.ChatId);
         p.AddWithValue("seq", m.Seq);
@@ -42,16 +32,36 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
         p.AddWithValue("sender", CrmJson.Write(m.Sender));
         p.AddWithValue("text", m.Text);
         p.AddWithValue("attachments", CrmJson.Write(m.Attachments));
-        p.AddWithValue("template", (object?)m.TemplateId ?? DBNull.Value);
-        p.AddWithValue("idem", (object?)m.IdempotencyKey ?? DBNull.Value);
-        p.AddWithValue("provider", (object?)m.ProviderMessageId ?? DBNull.Value);
+        p.AddWithValue("template", NpgsqlDbType.Text, (object?)m.TemplateId ?? DBNull.Value);
+        p.AddWithValue("idem", NpgsqlDbType.Text, (object?)m.IdempotencyKey ?? DBNull.Value);
+        p.AddWithValue("provider", NpgsqlDbType.Text, (object?)m.ProviderMessageId ?? DBNull.Value);
         p.AddWithValue("inbound", m.InboundCount);
         p.AddWithValue("created", m.CreatedAt);
         p.AddWithValue("status", EnumText.Of(m.Status));
+
+        // The list row moves only when this message went in (in this same transaction), never backwards.
+        var chat = new NpgsqlBatchCommand("""
+            insert into chats (tenant_id, chat_id, client_id, created_at, last_message_at, sort_at, last_seq, inbound_count, last_message, members)
+            select @tenant, @chat, @client, @chatCreated, @created, @created, @seq, @inbound, @preview::jsonb, @members::jsonb
+            where exists (select 1 from messages where tenant_id = @tenant and chat_id = @chat and seq = @seq and id = @id)
+            on conflict (tenant_id, chat_id) do update set
+                last_message_at = excluded.last_message_at, sort_at = excluded.sort_at, last_seq = excluded.last_seq,
+                inbound_count = excluded.inbound_count, last_message = excluded.last_message, members = excluded.members
+            where chats.last_seq < excluded.last_seq
+            """);
+        p = chat.Parameters;
+        p.AddWithValue("tenant", tenantId);
+        p.AddWithValue("chat", m.ChatId);
+        p.AddWithValue("seq", m.Seq);
+        p.AddWithValue("id", m.Id);
+        p.AddWithValue("client", summary.ClientId);
         p.AddWithValue("chatCreated", summary.CreatedAt);
+        p.AddWithValue("created", m.CreatedAt);
+        p.AddWithValue("inbound", m.InboundCount);
         p.AddWithValue("preview", CrmJson.Write(summary.LastMessage));
         p.AddWithValue("members", CrmJson.Write(summary.Members));
-        if ((long)(await cmd.ExecuteScalarAsync())! == 1)
+        var affected = await writer.WriteAsync(message, chat);
+        if (affected[0] == 1)
             return m;
 
         return await ReadDuplicateAsync(tenantId, m)
@@ -76,7 +86,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
 
     public async Task UpsertChatAsync(ChatSummary s)
     {
-        await using var cmd = db.CreateCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             insert into chats (tenant_id, chat_id, client_id, created_at, last_message_at, sort_at, last_seq, inbound_count, last_message, members)
             values (@tenant, @chat, @client, @created, @lastAt, coalesce(@lastAt, @created), @seq, @inbound, @preview::jsonb, @members::jsonb)
             on conflict (tenant_id, chat_id) do update set
@@ -97,7 +107,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
         p.AddWithValue("inbound", s.InboundCount);
         p.AddWithValue("preview", CrmJson.Write(s.LastMessage));
         p.AddWithValue("members", CrmJson.Write(s.Members));
-        await cmd.ExecuteNonQueryAsync();
+        await writer.WriteAsync(cmd);
     }
 
     public async Task<ChatErasure> EraseChatAsync(string tenantId, string chatId)
@@ -251,7 +261,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
     public async Task UpdateDeliveryAsync(string tenantId, string chatId, long seq, MessageStatus status, string? errorCode, string? providerMessageId,
         DateTimeOffset? sentAt, DateTimeOffset? deliveredAt, DateTimeOffset? readAt)
     {
-        await using var cmd = db.CreateCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             update messages set status = @status, error_code = @error,
                 provider_message_id = coalesce(@provider, provider_message_id),
                 sent_at = coalesce(@sent, sent_at), delivered_at = coalesce(@delivered, delivered_at), read_at = coalesce(@read, read_at)
@@ -267,7 +277,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db) : IChatStore
         p.AddWithValue("sent", NpgsqlDbType.TimestampTz, (object?)sentAt ?? DBNull.Value);
         p.AddWithValue("delivered", NpgsqlDbType.TimestampTz, (object?)deliveredAt ?? DBNull.Value);
         p.AddWithValue("read", NpgsqlDbType.TimestampTz, (object?)readAt ?? DBNull.Value);
-        await cmd.ExecuteNonQueryAsync();
+        await writer.WriteAsync(cmd);
     }
 
     public async Task<MessageLocation?> LocateAsync(string tenantId, string? messageId, Transport transport, string? providerMessageId)

@@ -4,11 +4,11 @@ using NpgsqlTypes;
 
 namespace Crm.Silo;
 
-internal sealed class PostgresClientIndex(NpgsqlDataSource db) : IClientIndex
+internal sealed class PostgresClientIndex(NpgsqlDataSource db, GroupCommit writer) : IClientIndex
 {
     public async Task UpsertAsync(string tenantId, ClientProfile profile)
     {
-        await using var cmd = db.CreateCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             insert into clients_index (tenant_id, client_id, first_name, last_name, search_text, doc, created_at, updated_at, deleted_at)
             values (@tenant, @id, @first, @last, @search, @doc::jsonb, @created, @updated, @deleted)
             on conflict (tenant_id, client_id) do update set
@@ -25,7 +25,7 @@ internal sealed class PostgresClientIndex(NpgsqlDataSource db) : IClientIndex
         p.AddWithValue("created", profile.CreatedAt);
         p.AddWithValue("updated", profile.UpdatedAt);
         p.AddWithValue("deleted", NpgsqlDbType.TimestampTz, (object?)profile.DeletedAt ?? DBNull.Value);
-        await cmd.ExecuteNonQueryAsync();
+        await writer.WriteAsync(cmd);
     }
 
     public async Task RemoveAsync(string tenantId, string clientId)

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Npgsql;
+
+namespace Crm.Bench;
+
+/// <summary>Memory of a process from /proc: its working set (VmRSS) and its private anonymous part (RssAnon), in MB.</summary>
+public sealed record Memory(double WorkingSetMb, double AnonymousMb)
+{
+    public static Memory Of(int pid)
+    {
+        var status = File.ReadAllLines($"/proc/{pid}/status");
+        double Kb(string field) => double.Parse(status.First(l => l.StartsWith(field, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+        return new Memory(Kb("VmRSS:") / 1024, Kb("RssAnon:") / 1024);
+    }
+}
+
+public static class Db
+{
+    /// <summary>Messages of the tenant whose text starts with the marker: how many of a scenario's messages are stored.</summary>
+    public static async Task<long> CountAsync(string connectionString, string tenantId, string marker)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("select count(*) from messages where tenant_id = $1 and text like $2", connection);
+        cmd.Parameters.Add(new() { Value = tenantId });
+        cmd.Parameters.Add(new() { Value = marker + "%" });
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+}
+
+/// <summary>
+/// Samples the database's backends twice a second while the scenarios run: how many connections the system holds
+/// and how many are busy at once, the figure the connection pool sizes are set from.
+/// </summary>
+public sealed class ConnectionSampler : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sampling;
+    private readonly List<(long Open, long Active)> _samples = [];
+
+    public ConnectionSampler(string connectionString) => _sampling = Task.Run(() => SampleAsync(connectionString));
+
+    private async Task SampleAsync(string connectionString)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(_stop.Token);
+            await using var cmd = new NpgsqlCommand(
+                "select count(*), count(*) filter (where state = 'active') - 1 from pg_stat_activity where datname = current_database()", connection);
+            while (!_stop.IsCancellationRequested)
+            {
+                await using (var reader = await cmd.ExecuteReaderAsync(_stop.Token))
+                {
+                    await reader.ReadAsync(_stop.Token);
+                    lock (_samples)
+                        _samples.Add((reader.GetInt64(0), reader.GetInt64(1)));
+                }
+                await Task.Delay(500, _stop.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or NpgsqlException)
+        {
+        }
+    }
+
+    public string Summary()
+    {
+        lock (_samples)
+        {
+            if (_samples.Count == 0)
+                return "no connection samples";
+            var active = _samples.Select(s => s.Active).Order().ToList();
+            return string.Create(CultureInfo.InvariantCulture,
+                $"connections open up to {_samples.Max(s => s.Open)}; busy at once: median {active[active.Count / 2]}, p99 {active[Math.Min(active.Count - 1, (int)(active.Count * 0.99))]}, max {active[^1]} ({_samples.Count} samples)");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _sampling;
+        _stop.Dispose();
+    }
+}
+
+/// <summary>Milliseconds from a start (Stopwatch timestamps), keyed by a message marker, collected once each.</summary>
+public sealed class Arrivals
+{
+    private readonly ConcurrentDictionary<string, long> _started = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<double> _latencies = new();
+
+    public void Start(string key) => _started[key] = Stopwatch.GetTimestamp();
+
+    public void Arrived(string key)
+    {
+        if (_started.TryRemove(key, out var start))
+            _latencies.Enqueue(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+
+    public void Reset()
+    {
+        _started.Clear();
+        _latencies.Clear();
+    }
+
+    /// <summary>The arrivals as a scenario: what never arrived counts as an error.</summary>
+    public ScenarioResult Result(string name, string offered, TimeSpan window, long expected)
+    {
+        var histogram = new Histogram();
+        histogram.Add(_latencies);
+        var (p50, p95, p99) = histogram.Percentiles();
+        var missing = Math.Max(0, expected - _latencies.Count);
+        return new ScenarioResult(name, offered, _latencies.Count / window.TotalSeconds, p50, p95, p99, _latencies.Count, missing,
+            missing > 0 ? $"{missing} acknowledged but not seen within {Load.Grace.TotalSeconds:0} s after the window" : null);
+    }
+}
+
+/// <summary>
+/// A listener on the tenant's server-sent event stream: each <c>message.received</c> event whose text starts with the
+/// marker completes the latency of the webhook that carried it.
+/// </summary>
+public sealed class EventStream : IAsyncDisposable
+{
+    private readonly Arrivals _arrivals = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly string _marker;
+    private Task _reading = Task.CompletedTask;
+    private HttpResponseMessage? _response;
+
+    private EventStream(string marker) => _marker = marker;
+
+    public static async Task<EventStream> OpenAsync(HttpClient http, string apiKey, string marker)
+    {
+        var stream = new EventStream(marker);
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events/stream");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        stream._response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        stream._response.EnsureSuccessStatusCode();
+        var body = await stream._response.Content.ReadAsStreamAsync();
+        stream._reading = Task.Run(() => stream.ReadAsync(new StreamReader(body)));
+        return stream;
+    }
+
+    /// <summary>Starts the clock of message n as its webhook leaves, and passes the webhook's answer on.</summary>
+    public async Task<string?> Sent(long n, Func<Task<string?>> webhook)
+    {
+        _arrivals.Start(n.ToString(CultureInfo.InvariantCulture));
+        return await webhook();
+    }
+
+    public ScenarioResult Result(ScenarioResult sent, TimeSpan window) =>
+        _arrivals.Result("webhook → event on the SSE stream", sent.Offered, window, sent.Ok);
+
+    private async Task ReadAsync(StreamReader reader)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync(_stop.Token) is { } line)
+            {
+                if (!line.StartsWith("data: ", StringComparison.Ordinal) || !line.Contains(_marker, StringComparison.Ordinal))
+                    continue;
+                using var e = JsonDocument.Parse(line.AsMemory(6));
+                if (e.RootElement.GetProperty("type").GetString() != "message.received")
+                    continue;
+                var text = e.RootElement.GetProperty("message").GetProperty("text").GetString() ?? "";
+                if (text.StartsWith(_marker, StringComparison.Ordinal))
+                    _arrivals.Arrived(text[_marker.Length..]);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _response?.Dispose();
+        await _reading;
+        _stop.Dispose();
+    }
+}
