@@ -68,7 +68,7 @@ public sealed class ChatApiTests(ApiFixture fixture)
     public async Task AChatIsNamedAfterItsClientAloneAndInTheList()
     {
         var tenant = await Factory.CreateTenantAsync();
-        var client = await tenant.Admin.CreateClientAsync(new { firstName = "Grace", lastName = "Hopper" });
+        var client = await tenant.Admin.CreateClientAsync(new { firstName = "Grace", lastName = "Hopper", contacts = new[] { new { type = "phone", value = "+14155550999" } } });
         var chatId = await tenant.Admin.ChatIdAsync(client.Str("id"));
         await tenant.Admin.SendOkAsync(chatId, "hello");
 
