@@ -79,6 +79,29 @@ public sealed class ChatApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task TheChatListFiltersByTheTransportOfTheLastMessage()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var bySms = await tenant.Admin.ChatIdAsync(await tenant.Admin.CreateClientIdAsync("Sam", "+14155550931"));
+        var byEmail = await tenant.Admin.ChatIdAsync((await tenant.Admin.CreateClientAsync(new
+        {
+            firstName = "Eve", contacts = new[] { new { type = "email", value = "eve@example.com" } },
+        })).Str("id"));
+        Assert.Equal(HttpStatusCode.Accepted, (await tenant.Admin.PostAsJsonAsync($"/api/v1/chats/{bySms}/messages", new { text = "by text", transport = "sms" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await tenant.Admin.PostAsJsonAsync($"/api/v1/chats/{byEmail}/messages", new { text = "by mail", transport = "email" })).StatusCode);
+
+        var email = await tenant.Admin.WalkAsync("/api/v1/chats?transport=email&limit=1");
+        var sms = await tenant.Admin.WalkAsync("/api/v1/chats?transport=sms");
+        var telegram = await tenant.Admin.WalkAsync("/api/v1/chats?transport=telegram");
+        var bad = await tenant.Admin.GetAsync("/api/v1/chats?transport=fax");
+
+        Assert.Equal([byEmail], email.IdsOf());
+        Assert.Equal([bySms], sms.IdsOf());
+        Assert.Empty(telegram);
+        await bad.AssertInvalidAsync("transport");
+    }
+
+    [Fact]
     public async Task GettingAnUnknownChatIs404()
     {
         var tenant = await Factory.CreateTenantAsync();

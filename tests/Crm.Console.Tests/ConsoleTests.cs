@@ -56,6 +56,28 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task TheChannelFilterShowsOnlyThatChannelsChatsAndLiveRowsAreNamed()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var page = await SignInAsync(tenant.AdminEmail);
+        var smsRow = await ClientWritesAsync(tenant, page, "Do you deliver on Sundays?");
+        var client = await (await tenant.Tenant.Admin.PostAsJsonAsync("/api/v1/clients",
+            new { firstName = "Mia", lastName = "Chen", contacts = new[] { new { type = "email", value = "mia@example.com" } } })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var chat = await (await tenant.Tenant.Admin.GetAsync($"/api/v1/clients/{client.GetProperty("id").GetString()}/chat")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var sent = await tenant.Tenant.Admin.PostAsJsonAsync($"/api/v1/chats/{chat.GetProperty("id").GetString()}/messages", new { text = "Your invoice is attached", transport = "email" });
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+
+        await page.GetByLabel("Channel").SelectOptionAsync("email");
+
+        var list = page.Locator(".chat-list");
+        await Expect(list).ToContainTextAsync("Mia Chen");
+        await Expect(list).Not.ToContainTextAsync("Do you deliver on Sundays?");
+        await page.GetByLabel("Channel").SelectOptionAsync("");
+        await Expect(smsRow).ToBeVisibleAsync();
+        await Expect(smsRow).Not.ToContainTextAsync("Unnamed client");
+    }
+
+    [Fact]
     public async Task AWrongPasswordSaysSoAndKeepsTheEmail()
     {
         var tenant = await fixture.CreateTenantAsync();

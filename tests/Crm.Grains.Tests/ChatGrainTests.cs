@@ -122,7 +122,7 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
 
         Assert.Equal(1, (await chat.GetAsync(ann)).Value!.UnreadCount);
         Assert.Equal(3, (await chat.GetAsync(bob)).Value!.UnreadCount);
-        var list = await Grains.GetGrain<ITenantQueryGrain>(tenant).ListChatsAsync(ann.UserId, unreadOnly: false, 10, null);
+        var list = await Grains.GetGrain<ITenantQueryGrain>(tenant).ListChatsAsync(ann.UserId, unreadOnly: false, null, 10, null);
         Assert.Equal(1, Assert.Single(list.Items).UnreadCount);
     }
 
@@ -166,8 +166,8 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
         await Grains.GetGrain<IChatGrain>(Ids.Key(tenant, quiet.Id)).OpenAsync(ann);
         await Grains.GetGrain<IChatGrain>(Ids.Key(tenant, loud.Id)).ReceiveAsync(Fresh.Inbound(tenant, "hello?"));
 
-        var unread = await Grains.GetGrain<ITenantQueryGrain>(tenant).ListChatsAsync(ann.UserId, unreadOnly: true, 10, null);
-        var all = await Grains.GetGrain<ITenantQueryGrain>(tenant).ListChatsAsync(ann.UserId, unreadOnly: false, 10, null);
+        var unread = await Grains.GetGrain<ITenantQueryGrain>(tenant).ListChatsAsync(ann.UserId, unreadOnly: true, null, 10, null);
+        var all = await Grains.GetGrain<ITenantQueryGrain>(tenant).ListChatsAsync(ann.UserId, unreadOnly: false, null, 10, null);
 
         Assert.Equal("Loud", Assert.Single(unread.Items).ClientName);
         Assert.Equal(["Loud", "Quiet"], all.Items.Select(c => c.ClientName));

@@ -33,14 +33,22 @@ public static class ChatEndpoints
         return Http.From(await grains.GetGrain<IChatGrain>(Ids.Key(user.TenantId(), clientId)).OpenAsync(user.Actor()), TypedResults.Ok);
     }
 
-    public static async Task<IResult> ListAsync(bool? unread, int? limit, string? cursor, IGrainFactory grains, ClaimsPrincipal user)
+    /// <summary>The chat list, newest first; <paramref name="transport"/> keeps the chats whose last message went that way.</summary>
+    public static async Task<IResult> ListAsync(bool? unread, string? transport, int? limit, string? cursor, IGrainFactory grains, ClaimsPrincipal user)
     {
         if (!Http.TryLimit(limit, out var size, out var problem))
             return problem!;
         if (cursor is not null && !ChatListCursor.TryParse(cursor, out _, out _))
             return Http.Invalid("cursor", "Not a cursor this API gave out.");
+        Transport? channel = null;
+        if (transport is not null)
+        {
+            if (!EnumText.TryParse<Transport>(transport, out var parsed))
+                return Http.Invalid("transport", "Not a transport.");
+            channel = parsed;
+        }
         var actor = user.Actor();
-        return TypedResults.Ok(await grains.GetGrain<ITenantQueryGrain>(actor.TenantId).ListChatsAsync(actor.UserId, unread ?? false, size, cursor));
+        return TypedResults.Ok(await grains.GetGrain<ITenantQueryGrain>(actor.TenantId).ListChatsAsync(actor.UserId, unread ?? false, channel, size, cursor));
     }
 
     /// <summary>One chat, named after its client the way the chat list names it.</summary>

@@ -26,7 +26,7 @@ public interface IChatStore
     Task MarkReadAsync(string tenantId, string chatId, string userId, long upToSeq, long inboundCount, DateTimeOffset at);
 
     /// <summary>Chats of live clients, newest last message first, with the user's unread counts.</summary>
-    Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, int limit, string? cursor);
+    Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, Transport? transport, int limit, string? cursor);
 
     /// <summary>Moves a message's delivery columns; null arguments leave a column as it is.</summary>
     Task UpdateDeliveryAsync(string tenantId, string chatId, long seq, MessageStatus status, string? errorCode, string? providerMessageId,

@@ -5,7 +5,7 @@ public interface ITenantQueryGrain : IGrainWithStringKey
 {
     Task<Page<ClientProfile>> SearchClientsAsync(string? query, int limit, string? cursor);
 
-    Task<Page<ChatView>> ListChatsAsync(string userId, bool unreadOnly, int limit, string? cursor);
+    Task<Page<ChatView>> ListChatsAsync(string userId, bool unreadOnly, Transport? transport, int limit, string? cursor);
 
     Task<Page<ChatMessage>> SearchMessagesAsync(string query, int limit, string? cursor);
 

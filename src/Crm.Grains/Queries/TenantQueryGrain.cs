@@ -12,8 +12,8 @@ internal sealed class TenantQueryGrain(IClientIndex clients, IChatStore chats, I
     public Task<Page<ClientProfile>> SearchClientsAsync(string? query, int limit, string? cursor) =>
         clients.SearchAsync(TenantId, query, limit, cursor);
 
-    public Task<Page<ChatView>> ListChatsAsync(string userId, bool unreadOnly, int limit, string? cursor) =>
-        chats.ListChatsAsync(TenantId, userId, unreadOnly, limit, cursor);
+    public Task<Page<ChatView>> ListChatsAsync(string userId, bool unreadOnly, Transport? transport, int limit, string? cursor) =>
+        chats.ListChatsAsync(TenantId, userId, unreadOnly, transport, limit, cursor);
 
     public Task<Page<ChatMessage>> SearchMessagesAsync(string query, int limit, string? cursor) =>
         chats.SearchMessagesAsync(TenantId, query, limit, cursor);

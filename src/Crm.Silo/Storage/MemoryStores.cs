@@ -107,7 +107,7 @@ internal sealed class MemoryChatStore : IChatStore
         return Task.CompletedTask;
     }
 
-    public Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, int limit, string? cursor)
+    public Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, Transport? transport, int limit, string? cursor)
     {
         lock (_gate)
         {
@@ -116,6 +116,7 @@ internal sealed class MemoryChatStore : IChatStore
                 .Select(c => (Chat: c, Client: _clients.Get(tenantId, c.ClientId), Read: _reads.GetValueOrDefault((tenantId, c.ChatId, userId))))
                 .Where(r => r.Client is { DeletedAt: null })
                 .Where(r => !unreadOnly || r.Chat.InboundCount > r.Read)
+                .Where(r => transport is null || r.Chat.LastMessage?.Transport == transport)
                 .Select(r => (Key: SortKey(r.Chat), View: new ChatView
                 {
                     Id = r.Chat.ChatId,

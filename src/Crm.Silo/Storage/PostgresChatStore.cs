@@ -211,7 +211,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer)
         await batch.ExecuteNonQueryAsync();
     }
 
-    public async Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, int limit, string? cursor)
+    public async Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, Transport? transport, int limit, string? cursor)
     {
         var hasCursor = ChatListCursor.TryParse(cursor, out var cursorAt, out var cursorId);
         await using var cmd = db.CreateCommand("""
@@ -223,6 +223,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer)
             where c.tenant_id = @tenant
               and (@cursorAt::timestamptz is null or (c.sort_at, c.chat_id) < (@cursorAt, @cursorId))
               and (not @unread or c.inbound_count > coalesce(r.read_inbound_count, 0))
+              and (@transport::text is null or c.last_message ->> 'transport' = @transport)
             order by c.sort_at desc, c.chat_id desc
             limit @limit
             """);
@@ -231,6 +232,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer)
         cmd.Parameters.AddWithValue("cursorAt", NpgsqlDbType.TimestampTz, hasCursor ? cursorAt : DBNull.Value);
         cmd.Parameters.AddWithValue("cursorId", cursorId);
         cmd.Parameters.AddWithValue("unread", unreadOnly);
+        cmd.Parameters.AddWithValue("transport", transport is { } t ? EnumText.Of(t) : DBNull.Value);
         cmd.Parameters.AddWithValue("limit", limit + 1);
         var items = new List<(ChatView Chat, DateTimeOffset SortAt)>();
         await using (var reader = await cmd.ExecuteReaderAsync())

@@ -24,7 +24,7 @@ export class Inbox {
     let timer;
     this.search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => this.findClients(), 250); });
     this.unread.addEventListener('change', () => this.reload());
-    this.channel.addEventListener('change', () => this.applyChannel());
+    this.channel.addEventListener('change', () => this.reload());
     clear(root,
       h('div', { class: 'inbox-tools' },
         h('label', { class: 'search' }, h('span', { class: 'visually-hidden' }, 'Search clients'), this.search),
@@ -49,12 +49,12 @@ export class Inbox {
     this.loading = true;
     this.state.busy('Loading chats…');
     try {
-      const page = await get(`/api/v1/chats${query({ limit: PAGE, cursor: this.cursor, unread: this.unread.checked || undefined })}`, 'Loading chats');
+      const page = await get(`/api/v1/chats${query({ limit: PAGE, cursor: this.cursor, unread: this.unread.checked || undefined, transport: this.channel.value || undefined })}`, 'Loading chats');
       for (const chat of page.items) if (!this.rows.has(chat.id)) this.list.insertBefore(this.row(chat), this.sentinel);
       this.cursor = page.nextCursor;
       this.done = !page.nextCursor;
       this.state.clear();
-      if (this.done && this.rows.size === 0) this.state.ok(this.unread.checked ? 'No unread chats.' : 'No chats yet.');
+      if (this.done && this.rows.size === 0) this.state.ok(this.unread.checked || this.channel.value ? 'No chats match these filters.' : 'No chats yet.');
       this.applyChannel();
       return !this.done;
     } catch (error) {
@@ -83,6 +83,7 @@ export class Inbox {
     return li;
   }
 
+  /** The server filters by channel; a row whose last message has since gone another way is hidden until reload. */
   applyChannel() {
     const wanted = this.channel.value;
     for (const li of this.rows.values()) li.hidden = wanted !== '' && li.dataset.transport !== wanted;
