@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Crm.Providers;
 using Crm.Testing;
-using Microsoft.Extensions.Primitives;
-using Npgsql;
 
 namespace Crm.Api.Tests;
 
@@ -15,50 +12,18 @@ namespace Crm.Api.Tests;
 /// </summary>
 public sealed class CrashSafetyTests
 {
-    private const string AuthToken = "crash-test-auth-token";
-
-    private static Dictionary<string, string> TwilioEnvironment(string tenantId, FakeTwilio fake) => new()
-    {
-        [$"Crm__Channels__Tenants__{tenantId}__Twilio__AccountSid"] = TwilioForms.AccountSid,
-        [$"Crm__Channels__Tenants__{tenantId}__Twilio__AuthToken"] = AuthToken,
-        [$"Crm__Channels__Tenants__{tenantId}__Twilio__SmsFrom"] = "+15005550006",
-        [$"Crm__Channels__Tenants__{tenantId}__Twilio__BaseUrl"] = fake.BaseUrl.ToString().TrimEnd('/'),
-    };
-
-    private static async Task<(string TenantId, string Key)> CreateTenantAsync(string connectionString)
-    {
-        await using var setup = await CrmProcess.StartAsync(connectionString, NewClusterId(), new Dictionary<string, string>());
-        var created = await (await setup.Client(CrmApiFactory.SystemKey).PostAsJsonAsync("/api/v1/tenants", new { name = "Crash" })).BodyAsync();
-        return (created.Str("tenantId"), created.Str("apiKey"));
-    }
-
-    private static string NewClusterId() => "crash-" + Guid.NewGuid().ToString("N")[..8];
-
-    private static async Task<long> ScalarAsync(string connectionString, string sql, string tenantId)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue(tenantId);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static string NewClusterId() => ProcessScenario.NewClusterId("crash");
 
     /// <summary>Where undelivered stream messages are, per partition: to tell a slow redelivery from a lost message.</summary>
     private static async Task<string> StreamTablesAsync(string connectionString)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("""
+        var lines = await ProcessScenario.TextsAsync(connectionString, """
             select 'queued ' || queueid || ': ' || count(*) || ' rows, dequeued ' || string_agg(dequeued::text, ',' order by messageid)
                    || ', next visible in ' || coalesce(extract(epoch from min(visibleon) - now())::int::text, '-') || ' s'
               from orleansstreammessage group by queueid
             union all
             select 'dead ' || queueid || ': ' || count(*) || ' rows' from orleansstreamdeadletter group by queueid
-            """, connection);
-        var lines = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            lines.Add(reader.GetString(0));
+            """);
         return lines.Count == 0 ? "stream tables: empty" : "stream tables:\n" + string.Join('\n', lines);
     }
 
@@ -67,17 +32,18 @@ public sealed class CrashSafetyTests
     {
         var db = await PostgresServer.CreateDatabaseAsync();
         await using var fake = await FakeTwilio.StartAsync();
-        var (tenantId, _) = await CreateTenantAsync(db);
-        var crm = await CrmProcess.StartAsync(db, NewClusterId(), TwilioEnvironment(tenantId, fake));
+        var (tenantId, _) = await ProcessScenario.CreateTenantAsync(db, "Crash");
+        var crm = await CrmProcess.StartAsync(db, NewClusterId(), ProcessScenario.TwilioEnvironment(tenantId, fake));
+        using var http = crm.Client();
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => PostSmsAsync(crm, tenantId, $"+1415555{i:D4}", $"order question {i}")));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => ProcessScenario.PostSmsAsync(crm, http, tenantId, $"+1415555{i:D4}", $"order question {i}")));
         crm.Kill();
         var acknowledged = answers.Where(a => a.Status == HttpStatusCode.OK).Select(a => a.Sid).ToHashSet();
-        await using var restarted = await CrmProcess.StartAsync(db, NewClusterId(), TwilioEnvironment(tenantId, fake));
+        await using var restarted = await CrmProcess.StartAsync(db, NewClusterId(), ProcessScenario.TwilioEnvironment(tenantId, fake));
         try
         {
             await Channel.EventuallyAsync(
-                () => ScalarAsync(db, "select count(distinct provider_message_id) from messages where tenant_id = $1", tenantId),
+                () => ProcessScenario.ScalarAsync(db, "select count(distinct provider_message_id) from messages where tenant_id = $1", tenantId),
                 stored => stored >= acknowledged.Count, "every acknowledged message is stored", seconds: 240);
         }
         catch (TimeoutException timeout)
@@ -87,8 +53,8 @@ public sealed class CrashSafetyTests
         await Task.Delay(2000);
 
         Assert.NotEmpty(acknowledged);
-        Assert.Equal(acknowledged.Count, await ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenantId));
-        Assert.Equal(acknowledged.Count, await ScalarAsync(db, "select count(*) from clients_index where tenant_id = $1", tenantId));
+        Assert.Equal(acknowledged.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenantId));
+        Assert.Equal(acknowledged.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from clients_index where tenant_id = $1", tenantId));
     }
 
     /// <summary>
@@ -100,35 +66,27 @@ public sealed class CrashSafetyTests
     {
         var db = await PostgresServer.CreateDatabaseAsync();
         await using var fake = await FakeTwilio.StartAsync();
-        var (tenantId, _) = await CreateTenantAsync(db);
+        var (tenantId, _) = await ProcessScenario.CreateTenantAsync(db, "Crash");
         var senders = Enumerable.Range(0, 5).Select(i => $"+1415555{8000 + i}").ToList();
-        var crm = await CrmProcess.StartAsync(db, NewClusterId(), TwilioEnvironment(tenantId, fake));
-        foreach (var sender in senders)
-            Assert.Equal(HttpStatusCode.OK, (await PostSmsAsync(crm, tenantId, sender, "first visit")).Status);
-        await Channel.EventuallyAsync(() => ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenantId),
+        var crm = await CrmProcess.StartAsync(db, NewClusterId(), ProcessScenario.TwilioEnvironment(tenantId, fake));
+        using (var http = crm.Client())
+        {
+            foreach (var sender in senders)
+                Assert.Equal(HttpStatusCode.OK, (await ProcessScenario.PostSmsAsync(crm, http, tenantId, sender, "first visit")).Status);
+        }
+        await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenantId),
             stored => stored == senders.Count, "the first messages are stored");
         crm.Kill();
 
-        await using var restarted = await CrmProcess.StartAsync(db, NewClusterId(), TwilioEnvironment(tenantId, fake));
+        await using var restarted = await CrmProcess.StartAsync(db, NewClusterId(), ProcessScenario.TwilioEnvironment(tenantId, fake));
+        using var again = restarted.Client();
         foreach (var sender in senders)
-            Assert.Equal(HttpStatusCode.OK, (await PostSmsAsync(restarted, tenantId, sender, "second visit")).Status);
+            Assert.Equal(HttpStatusCode.OK, (await ProcessScenario.PostSmsAsync(restarted, again, tenantId, sender, "second visit")).Status);
 
         // Well inside the 30 s after which a stalled delivery would be retried.
-        await Channel.EventuallyAsync(() => ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenantId),
+        await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenantId),
             stored => stored == 2 * senders.Count, $"the returning senders' messages are stored\n{restarted.RecentOutput}", seconds: 20);
-        Assert.Equal(senders.Count, await ScalarAsync(db, "select count(*) from clients_index where tenant_id = $1", tenantId));
-    }
-
-    /// <summary>A signed Twilio SMS webhook; the message's SID and the answer's status.</summary>
-    private static async Task<(string Sid, HttpStatusCode Status)> PostSmsAsync(CrmProcess crm, string tenantId, string from, string text)
-    {
-        using var http = crm.Client();
-        var path = $"/webhooks/twilio/{tenantId}";
-        var form = TwilioForms.Sms(from, text);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Add(TwilioSignature.Header,
-            TwilioSignature.Compute(crm.BaseUrl + path, form.ToDictionary(f => f.Key, f => new StringValues(f.Value)), AuthToken));
-        return (form["MessageSid"], (await http.SendAsync(request)).StatusCode);
+        Assert.Equal(senders.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from clients_index where tenant_id = $1", tenantId));
     }
 
     [Fact]
@@ -136,10 +94,10 @@ public sealed class CrashSafetyTests
     {
         var db = await PostgresServer.CreateDatabaseAsync();
         await using var fake = await FakeTwilio.StartAsync();
-        var (tenantId, key) = await CreateTenantAsync(db);
+        var (tenantId, key) = await ProcessScenario.CreateTenantAsync(db, "Crash");
         for (var i = 0; i < 5; i++)
             fake.FailNext(503, 20500, "Service unavailable");
-        var crm = await CrmProcess.StartAsync(db, NewClusterId(), TwilioEnvironment(tenantId, fake));
+        var crm = await CrmProcess.StartAsync(db, NewClusterId(), ProcessScenario.TwilioEnvironment(tenantId, fake));
         using var http = crm.Client(key);
         var queued = new List<string>();
         for (var i = 0; i < 5; i++)
@@ -153,13 +111,13 @@ public sealed class CrashSafetyTests
 
         await Channel.EventuallyAsync(() => Task.FromResult(fake.Sends.Count), n => n >= 5, "every first attempt failed");
         crm.Kill();
-        await using var restarted = await CrmProcess.StartAsync(db, NewClusterId(), TwilioEnvironment(tenantId, fake));
+        await using var restarted = await CrmProcess.StartAsync(db, NewClusterId(), ProcessScenario.TwilioEnvironment(tenantId, fake));
         await Channel.EventuallyAsync(() => Task.FromResult(fake.Accepted.Count), n => n >= queued.Count, "every queued message reaches the provider", seconds: 150);
         await Task.Delay(2000);
 
         var delivered = fake.Accepted.Select(s => s.Form["Body"]).ToList();
         Assert.Equal(queued.Count, delivered.Count);
         Assert.Equal(delivered.Count, delivered.Distinct().Count());
-        Assert.Equal(queued.Count, await ScalarAsync(db, "select count(*) from messages where tenant_id = $1 and status = 'sending'", tenantId));
+        Assert.Equal(queued.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1 and status = 'sending'", tenantId));
     }
 }

@@ -2,7 +2,8 @@ using System.Net;
 using Crm.Providers;
 using Crm.Silo;
 using Crm.Testing;
-using Npgsql;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Crm.Api.Tests;
 
@@ -27,7 +28,8 @@ public sealed class DeadLetterTests
             AccountSid = TwilioForms.AccountSid, AuthToken = AuthToken, SmsFrom = "+15005550006", BaseUrl = twilio.BaseUrl.ToString(),
         });
         var driver = new TwilioDriver(factory, tenant.Id, AuthToken);
-        await ExecuteAsync(db, """
+        var serviceId = factory.Services.GetRequiredService<IConfiguration>().GetCrmOptions().ServiceId;
+        await ProcessScenario.ExecuteAsync(db, """
             create function test_bury() returns trigger language plpgsql as $body$
             begin
                 insert into orleansstreamdeadletter (serviceid, providerid, queueid, messageid, dequeued, visibleon, expireson, createdon, modifiedon, deadon, removeon, payload)
@@ -41,36 +43,19 @@ public sealed class DeadLetterTests
 
         var acknowledged = await driver.MessageAsync(TwilioForms.Sms("+14155550190", "Where is my parcel?"));
         await Task.Delay(1000);
-        var storedBefore = await CountAsync(db, tenant.Id);
-        var buried = await StreamDeadLetters.ListAsync(db, "crm");
-        await ExecuteAsync(db, "drop trigger test_bury on orleansstreammessage");
-        var replayed = await StreamDeadLetters.ReplayAsync(db, "crm");
-        await Channel.EventuallyAsync(() => CountAsync(db, tenant.Id), n => n > 0, "the replayed message is stored");
-        var againReplayed = await StreamDeadLetters.ReplayAsync(db, "crm");
+        var storedBefore = await ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenant.Id);
+        var buried = await StreamDeadLetters.ListAsync(db, serviceId);
+        await ProcessScenario.ExecuteAsync(db, "drop trigger test_bury on orleansstreammessage");
+        var replayed = await StreamDeadLetters.ReplayAsync(db, serviceId);
+        await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenant.Id), n => n > 0, "the replayed message is stored");
+        var againReplayed = await StreamDeadLetters.ReplayAsync(db, serviceId);
         await Task.Delay(1000);
 
         Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
         Assert.Equal(0, storedBefore);
         Assert.Equal(1, Assert.Single(buried).Count);
         Assert.Equal((1, 0), (replayed, againReplayed));
-        Assert.Equal(1, await CountAsync(db, tenant.Id));
-        Assert.Empty(await StreamDeadLetters.ListAsync(db, "crm"));
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> CountAsync(string connectionString, string tenantId)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select count(*) from messages where tenant_id = $1", connection);
-        command.Parameters.AddWithValue(tenantId);
-        return (long)(await command.ExecuteScalarAsync())!;
+        Assert.Equal(1, await ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenant.Id));
+        Assert.Empty(await StreamDeadLetters.ListAsync(db, serviceId));
     }
 }

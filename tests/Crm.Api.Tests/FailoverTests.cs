@@ -2,10 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using Crm.Providers;
 using Crm.Testing;
-using Microsoft.Extensions.Primitives;
-using Npgsql;
 
 namespace Crm.Api.Tests;
 
@@ -16,7 +13,6 @@ namespace Crm.Api.Tests;
 /// </summary>
 public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private const string AuthToken = "failover-auth-token";
     private const int Chats = 12;
     private static readonly TimeSpan LoadBeforeKill = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan LoadAfterKill = TimeSpan.FromSeconds(35);
@@ -26,15 +22,9 @@ public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var db = await PostgresServer.CreateDatabaseAsync();
         await using var fake = await FakeTwilio.StartAsync();
-        var (tenantId, key) = await CreateTenantAsync(db);
-        var clusterId = "failover-" + Guid.NewGuid().ToString("N")[..8];
-        var environment = new Dictionary<string, string>
-        {
-            [$"Crm__Channels__Tenants__{tenantId}__Twilio__AccountSid"] = TwilioForms.AccountSid,
-            [$"Crm__Channels__Tenants__{tenantId}__Twilio__AuthToken"] = AuthToken,
-            [$"Crm__Channels__Tenants__{tenantId}__Twilio__SmsFrom"] = "+15005550006",
-            [$"Crm__Channels__Tenants__{tenantId}__Twilio__BaseUrl"] = fake.BaseUrl.ToString().TrimEnd('/'),
-        };
+        var (tenantId, key) = await ProcessScenario.CreateTenantAsync(db, "Failover");
+        var clusterId = ProcessScenario.NewClusterId("failover");
+        var environment = ProcessScenario.TwilioEnvironment(tenantId, fake);
         var silos = new List<CrmProcess>();
         try
         {
@@ -59,16 +49,16 @@ public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
             // Every chat answers again: the grains of the dead silo live on the others.
             var servedAgainAfter = load.ServedAgainAfter(killedAt);
             output.WriteLine("API log:\n" + api.RecentOutput);
-            await Channel.EventuallyAsync(() => CountAsync(db, "select count(distinct provider_message_id) from messages where tenant_id = $1 and direction = 'inbound'", tenantId),
+            await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(distinct provider_message_id) from messages where tenant_id = $1 and direction = 'inbound'", tenantId),
                 n => n >= load.AcknowledgedWebhooks.Count, "every acknowledged webhook is stored", seconds: 120);
-            await Channel.EventuallyAsync(() => CountAsync(db, "select count(*) from messages where tenant_id = $1 and direction = 'outbound' and status = 'queued'", tenantId),
+            await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1 and direction = 'outbound' and status = 'queued'", tenantId),
                 n => n == 0, "every queued message has left the outbox", seconds: 150);
             await Task.Delay(2000);
             output.WriteLine($"killed at {killedAt.TotalSeconds:F1} s; every chat served again {servedAgainAfter.TotalSeconds:F1} s later; {load}");
-            var interrupted = await TextsAsync(db, "select text from messages where tenant_id = $1 and status = 'failed' and error_code = 'interrupted'", tenantId);
+            var interrupted = await ProcessScenario.TextsAsync(db, "select text from messages where tenant_id = $1 and status = 'failed' and error_code = 'interrupted'", tenantId);
 
             Assert.True(load.AcknowledgedWebhooks.Count > 50 && load.QueuedSends.Count > 20, $"too little load: {load}");
-            Assert.Equal(load.AcknowledgedWebhooks.Count, await CountAsync(db, "select count(*) from messages where tenant_id = $1 and direction = 'inbound'", tenantId));
+            Assert.Equal(load.AcknowledgedWebhooks.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1 and direction = 'inbound'", tenantId));
             var delivered = fake.Accepted.Select(s => s.Form["Body"]).ToList();
             Assert.Equal(delivered.Count, delivered.Distinct().Count());
             // A provider call under way when the silo died may or may not have gone out: such a message is never sent
@@ -136,14 +126,9 @@ public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
 
         private async Task WebhookAsync(string from, string text)
         {
-            var path = $"/webhooks/twilio/{tenantId}";
-            var form = TwilioForms.Sms(from, text);
-            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
-            request.Headers.Add(TwilioSignature.Header,
-                TwilioSignature.Compute(api.BaseUrl + path, form.ToDictionary(f => f.Key, f => new StringValues(f.Value)), AuthToken));
-            var status = (await http.SendAsync(request)).StatusCode;
+            var (sid, status) = await ProcessScenario.PostSmsAsync(api, http, tenantId, from, text);
             if (status == HttpStatusCode.OK)
-                _webhooks.Add(form["MessageSid"]);
+                _webhooks.Add(sid);
             else
                 _refused.Add(status);
         }
@@ -165,34 +150,5 @@ public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
             else if (status is HttpStatusCode.ServiceUnavailable or HttpStatusCode.RequestTimeout)
                 _unanswered.Add(text);
         }
-    }
-
-    private static async Task<(string TenantId, string Key)> CreateTenantAsync(string connectionString)
-    {
-        await using var setup = await CrmProcess.StartAsync(connectionString, "setup-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string>());
-        var created = await (await setup.Client(CrmApiFactory.SystemKey).PostAsJsonAsync("/api/v1/tenants", new { name = "Failover" })).BodyAsync();
-        return (created.Str("tenantId"), created.Str("apiKey"));
-    }
-
-    private static async Task<List<string>> TextsAsync(string connectionString, string sql, string tenantId)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue(tenantId);
-        var texts = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            texts.Add(reader.GetString(0));
-        return texts;
-    }
-
-    private static async Task<long> CountAsync(string connectionString, string sql, string tenantId)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue(tenantId);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -79,12 +79,13 @@ public static class CrmSiloExtensions
         return services;
     }
 
-    /// <summary>
-    /// The durable <c>inbound</c> and <c>events</c> streams on PostgreSQL. Messages wait up to a week for a
-    /// consumer, so an outage of that length loses nothing; silos and clients must use the same partitions.
-    /// </summary>
+    /// <summary>How long a stream message waits for a consumer before it is dead-lettered: an outage this long loses nothing.</summary>
     public static readonly TimeSpan StreamExpiry = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// The durable <c>inbound</c> and <c>events</c> streams on PostgreSQL, messages kept for <see cref="StreamExpiry"/>;
+    /// silos and clients must use the same partitions.
+    /// </summary>
     public static void AddCrmStreams(this ISiloBuilder silo, IConfiguration configuration) =>
         silo.AddAdoNetStreams(StreamNames.Provider, streams =>
         {
