@@ -145,6 +145,30 @@ public sealed class DeliveryTests(ClusterFixture fixture)
         Assert.Equal(orphanedClaim, received.Value!.Sender.ClientId);
     }
 
+    /// <summary>A widget polls its conversation (one owner read per poll) while the visitor keeps writing.</summary>
+    [Fact]
+    public async Task AContactAnswersReadsWhileABurstOfMessagesArrives()
+    {
+        var tenant = Fresh.Tenant();
+        var contact = Grains.GetGrain<IContactGrain>(ContactRules.GrainKey(tenant, ContactType.Phone, "+14155550176"));
+        var inbound = Fresh.Inbound(tenant, "first") with
+        {
+            ContactType = ContactType.Phone, ContactValue = "+14155550176", Sender = new Sender { Type = SenderType.Sms, Address = "+14155550176" },
+        };
+
+        var calls = new List<Task>();
+        for (var i = 0; i < 40; i++)
+        {
+            calls.Add(contact.ReceiveAsync(inbound with { ProviderMessageId = Ids.New("SM"), Text = $"message {i}" }));
+            calls.Add(contact.GetOwnerAsync());
+            calls.Add(contact.GetOwnerAsync());
+        }
+        await Task.WhenAll(calls);
+
+        var chat = Grains.GetGrain<IChatGrain>(Ids.Key(tenant, (await contact.GetOwnerAsync())!));
+        Assert.Equal(40, (await chat.GetMessagesAsync(null, null, 100)).Value!.Items.Count);
+    }
+
     [Fact]
     public async Task AnInboundMessageFromAnUnknownNumberCreatesClientChatAndMessageOnce()
     {

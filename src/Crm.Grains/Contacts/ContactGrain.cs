@@ -61,10 +61,30 @@ internal sealed partial class ContactGrain(
             await state.WriteStateAsync();
         }
         var received = await GrainFactory.GetGrain<IChatGrain>(Ids.Key(tenantId, owner)).ReceiveAsync(message);
-        // A contact only routes the message to its chat; kept active, it would double the memory of every active chat.
-        DeactivateOnIdle();
+        DeactivateWhenQuiet();
         return received;
     }
+
+    /// <summary>
+    /// A contact only routes messages to its chat; kept active for the usual collection age, it would double the
+    /// memory of every active chat. It goes after <see cref="QuietPeriod"/> without an inbound message, not at once:
+    /// a call that reaches an activation while it deactivates is forwarded, and one forwarded from one
+    /// just-deactivated activation to the next, message after message, is rejected by the runtime.
+    /// </summary>
+    private void DeactivateWhenQuiet()
+    {
+        _lastReceivedAt = clock.Now();
+        _quietTimer ??= this.RegisterGrainTimer(() =>
+        {
+            if (clock.Now() - _lastReceivedAt >= QuietPeriod)
+                DeactivateOnIdle();
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(QuietPeriod, QuietPeriod));
+    }
+
+    internal static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(5);
+    private DateTimeOffset _lastReceivedAt;
+    private IGrainTimer? _quietTimer;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound {Transport} message {ProviderMessageId} was not stored: {Outcome} {Detail}")]
     private static partial void LogRefused(ILogger logger, Transport transport, string providerMessageId, Outcome outcome, string? detail);
