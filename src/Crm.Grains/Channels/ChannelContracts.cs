@@ -82,3 +82,12 @@ public interface IChannelSender
 {
     Task<SendOutcome> SendAsync(OutboundEnvelope envelope, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Appends an item to one of the durable streams (<see cref="StreamNames"/>). The task completes once the item
+/// is durable; on PostgreSQL appends from many callers share one commit.
+/// </summary>
+public interface IStreamAppender
+{
+    Task AppendAsync<T>(StreamId stream, T item);
+}

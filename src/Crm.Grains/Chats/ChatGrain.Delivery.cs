@@ -217,11 +217,7 @@ internal sealed partial class ChatGrain
                 .SetConsentAsync(message.Transport, keyword == Keyword.OptIn, "keyword", actor);
     }
 
-    private async Task PublishAsync(CrmEvent e)
-    {
-        var stream = this.GetStreamProvider(StreamNames.Provider).GetStream<CrmEvent>(StreamId.Create(StreamNames.Events, TenantId));
-        await stream.OnNextAsync(e);
-    }
+    private Task PublishAsync(CrmEvent e) => streams.AppendAsync(StreamId.Create(StreamNames.Events, TenantId), e);
 
     private async Task EnsureReminderAsync()
     {

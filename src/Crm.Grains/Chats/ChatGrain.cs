@@ -7,6 +7,7 @@ internal sealed partial class ChatGrain(
     IChatStore store,
     IAuditLog audit,
     IChannelSender sender,
+    IStreamAppender streams,
     ILogger<ChatGrain> logger,
     TimeProvider clock) : Grain, IChatGrain, IRemindable
 {

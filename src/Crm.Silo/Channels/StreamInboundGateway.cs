@@ -7,13 +7,12 @@ namespace Crm.Silo;
 /// the enqueue has committed when this returns, so the webhook may acknowledge. Status reports are
 /// applied to their chat directly, which stores them before returning.
 /// </summary>
-internal sealed class StreamInboundGateway(IClusterClient cluster, IGrainFactory grains) : IInboundGateway
+internal sealed class StreamInboundGateway(IStreamAppender streams, IGrainFactory grains) : IInboundGateway
 {
     public async Task AcceptMessageAsync(InboundMessage message)
     {
         var key = ContactRules.GrainKey(message.TenantId, message.ContactType, message.ContactValue);
-        var stream = cluster.GetStreamProvider(StreamNames.Provider).GetStream<InboundMessage>(StreamId.Create(StreamNames.Inbound, key));
-        await stream.OnNextAsync(message);
+        await streams.AppendAsync(StreamId.Create(StreamNames.Inbound, key), message);
         CrmMetrics.MessagesIn.Add(1, new KeyValuePair<string, object?>("transport", message.Transport.ToString()));
     }
 

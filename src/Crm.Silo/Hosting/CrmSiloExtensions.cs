@@ -73,6 +73,7 @@ public static class CrmSiloExtensions
         services.AddCrmChannelEdge(configuration);
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<GroupCommit>();
+        services.AddSingleton<IStreamAppender, GroupCommitStreamAppender>();
         services.AddSingleton<IInboundGateway, StreamInboundGateway>();
         services.AddSingleton<IChatStore, PostgresChatStore>();
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
@@ -126,6 +127,7 @@ public static class CrmSiloExtensions
             silo.AddMemoryGrainStorage(StorageNames.Crm);
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
             silo.AddMemoryStreams(StreamNames.Provider);
+            silo.Services.AddSingleton<IStreamAppender, ProviderStreamAppender>();
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<MemoryClientIndex>();
             silo.Services.AddSingleton<IClientIndex>(sp => sp.GetRequiredService<MemoryClientIndex>());
@@ -155,6 +157,7 @@ public static class CrmSiloExtensions
         silo.AddCrmStreams(configuration);
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSingleton<GroupCommit>();
+        silo.Services.AddSingleton<IStreamAppender, GroupCommitStreamAppender>();
         silo.Services.AddSingleton<IClientIndex, PostgresClientIndex>();
         silo.Services.AddSingleton<IChatStore, PostgresChatStore>();
         silo.Services.AddSingleton<IAuditLog, PostgresAuditLog>();
