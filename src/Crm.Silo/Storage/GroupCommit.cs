@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -29,7 +30,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
     /// <summary>Runs the statements in a shared transaction; the answer is each statement's affected row count, after the commit.</summary>
     public Task<int[]> WriteAsync(params NpgsqlBatchCommand[] statements)
     {
-        var write = new Write(statements, new TaskCompletionSource<int[]>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var write = new Write(statements, new TaskCompletionSource<int[]>(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
         if (!_queue.Writer.TryWrite(write))
             throw new ObjectDisposedException(nameof(GroupCommit));
         return write.Done.Task;
@@ -85,6 +86,9 @@ internal sealed partial class GroupCommit : IAsyncDisposable
 
     private async Task CommitAsync(List<Write> writes)
     {
+        var started = Stopwatch.GetTimestamp();
+        foreach (var write in writes)
+            CrmMetrics.CommitWait.Record(Stopwatch.GetElapsedTime(write.Queued, started).TotalMilliseconds);
         await using var connection = await _db.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await using var batch = new NpgsqlBatch(connection, tx);
@@ -101,6 +105,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
             batch.BatchCommands.Clear();
         }
         CrmMetrics.WritesPerCommit.Record(writes.Count);
+        CrmMetrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     public async ValueTask DisposeAsync()
@@ -109,7 +114,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
         await Task.WhenAll(_writers);
     }
 
-    private sealed record Write(NpgsqlBatchCommand[] Statements, TaskCompletionSource<int[]> Done);
+    private sealed record Write(NpgsqlBatchCommand[] Statements, TaskCompletionSource<int[]> Done, long Queued);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A group commit of {Writes} writes failed ({Error}); committing each alone")]
     private static partial void LogBatchFailed(ILogger logger, int writes, string error);
