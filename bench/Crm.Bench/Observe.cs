@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 
@@ -16,6 +17,23 @@ public sealed record Memory(double WorkingSetMb, double AnonymousMb)
         double Kb(string field) => double.Parse(status.First(l => l.StartsWith(field, StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
         return new Memory(Kb("VmRSS:") / 1024, Kb("RssAnon:") / 1024);
     }
+}
+
+/// <summary>
+/// The API's live heap after a forced full collection and its grain activations by type (the API's loopback-only
+/// <c>/diagnostics/heap</c>, on when the bench starts it): what the active chats cost without uncollected garbage.
+/// </summary>
+public sealed record Heap(long HeapBytes, long CommittedBytes, int Activations, Dictionary<string, int> ActivationsByType)
+{
+    public static async Task<Heap> OfAsync(HttpClient http)
+    {
+        using var answer = await http.PostAsync("/diagnostics/heap", null);
+        answer.EnsureSuccessStatusCode();
+        return (await answer.Content.ReadFromJsonAsync<Heap>(new JsonSerializerOptions(JsonSerializerDefaults.Web)))!;
+    }
+
+    /// <summary>Activations of grain types whose name contains the fragment (e.g. "ChatGrain").</summary>
+    public int Of(string typeFragment) => ActivationsByType.Where(p => p.Key.Contains(typeFragment, StringComparison.OrdinalIgnoreCase)).Sum(p => p.Value);
 }
 
 public static class Db

@@ -159,6 +159,7 @@ async Task<int> RunAsync()
     async Task<ScenarioResult> ConcurrentChatsAsync()
     {
         var before = Memory.Of(apiPid);
+        var heapBefore = await Heap.OfAsync(http);
         var marker = $"chats {runId} ";
         var count = state.Chats;
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -173,6 +174,9 @@ async Task<int> RunAsync()
         while ((stored = await Db.CountAsync(db, state.TenantId, marker)) < result.Ok && watch.Elapsed < window * 2)
             await Task.Delay(1000);
         var after = Memory.Of(apiPid);
+        var heapAfter = await Heap.OfAsync(http);
+        var chatGrains = heapAfter.Of("ChatGrain") - heapBefore.Of("ChatGrain");
+        notes.Add(string.Create(inv, $"Live memory (the API's managed heap after a forced full collection, no garbage): {heapBefore.HeapBytes / 1048576.0:0} MB with {heapBefore.Activations:N0} grain activations before, {heapAfter.HeapBytes / 1048576.0:0} MB with {heapAfter.Activations:N0} after ({chatGrains:N0} more chat activations): {(heapAfter.HeapBytes - heapBefore.HeapBytes) / 1024.0 / Math.Max(1, chatGrains):0.0} KB per newly active chat, {(heapAfter.HeapBytes - heapBefore.HeapBytes) / 1024.0 / Math.Max(1, heapAfter.Activations - heapBefore.Activations):0.0} KB per activation of any kind. Activations after, by type: {string.Join(", ", heapAfter.ActivationsByType.OrderByDescending(p => p.Value).Take(6).Select(p => $"{p.Key.Split(',')[0].Split('.').Last()} {p.Value:N0}"))}."));
         notes.Add(string.Create(inv, $"Concurrent chats: {result.Ok:N0} of {count:N0} inbound messages acknowledged in {Math.Min(watch.Elapsed.TotalSeconds, 60):0} s; {within:N0} stored within the minute, {stored:N0} after {watch.Elapsed.TotalSeconds:0} s. API process working set {before.WorkingSetMb:0} MB → {after.WorkingSetMb:0} MB, private (anonymous) memory {before.AnonymousMb:0} MB → {after.AnonymousMb:0} MB over {stored:N0} newly active chats: {(after.WorkingSetMb - before.WorkingSetMb) * 1024 / Math.Max(1, stored):0.0} KB working set, {(after.AnonymousMb - before.AnonymousMb) * 1024 / Math.Max(1, stored):0.0} KB private memory per chat (the chat grain; its contact grain deactivates once the message is routed). Working set and private memory include garbage the GC has not collected yet, so they overstate the live cost."));
         return result with { Name = $"concurrent chats: {count:N0}, one inbound message each", Offered = $"closed, 128 in flight, ≤ 60 s; {within:N0} stored in 60 s" };
     }

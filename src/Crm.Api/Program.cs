@@ -57,6 +57,7 @@ app.UseAuthorization();
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapHealthEndpoints();
+app.MapDiagnosticsEndpoints();
 app.MapSessionEndpoints();
 app.MapTenantEndpoints();
 app.MapRetentionEndpoints();

@@ -40,12 +40,22 @@ public static class EventTypes
 
 public static class StreamNames
 {
-    /// <summary>The stream provider: durable ADO.NET streams on PostgreSQL, memory streams in memory mode.</summary>
+    /// <summary>The stream provider of the events: durable ADO.NET streams on PostgreSQL, memory streams in memory mode.</summary>
     public const string Provider = "crm";
+
+    /// <summary>
+    /// The stream provider of the inbound messages: the same storage, with implicit subscriptions only. Every sender has
+    /// a stream of its own, and explicit pub/sub would activate a rendezvous grain and write its state for each of them;
+    /// only the contact grain ever consumes this stream, and it subscribes implicitly.
+    /// </summary>
+    public const string InboundProvider = "crm-inbound";
 
     /// <summary>Inbound messages, keyed by contact grain key; consumed by ContactGrain (implicit subscription).</summary>
     public const string Inbound = "inbound";
 
     /// <summary>Everything subscribers may care about, keyed by tenant id.</summary>
     public const string Events = "events";
+
+    /// <summary>The provider a stream belongs to: <see cref="InboundProvider"/> for inbound messages, else <see cref="Provider"/>.</summary>
+    public static string ProviderOf(StreamId stream) => stream.GetNamespace() == Inbound ? InboundProvider : Provider;
 }

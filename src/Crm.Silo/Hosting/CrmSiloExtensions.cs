@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Storage;
+using Orleans.Streams;
 
 namespace Crm.Silo;
 
@@ -85,21 +86,36 @@ public static class CrmSiloExtensions
 
     /// <summary>
     /// The durable <c>inbound</c> and <c>events</c> streams on PostgreSQL, messages kept for <see cref="StreamExpiry"/>;
-    /// silos and clients must use the same partitions.
+    /// silos and clients must use the same partitions. Inbound messages have a provider of their own with implicit
+    /// subscriptions only (<see cref="StreamNames.InboundProvider"/>).
     /// </summary>
-    public static void AddCrmStreams(this ISiloBuilder silo, IConfiguration configuration) =>
-        silo.AddAdoNetStreams(StreamNames.Provider, streams =>
-        {
-            streams.ConfigureAdoNet(builder => builder.Configure(o => ConfigureStreams(o, configuration)));
-            streams.ConfigurePartitioning(configuration.GetCrmOptions().StreamPartitions);
-        });
+    public static void AddCrmStreams(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        foreach (var (name, pubSub) in StreamProviders)
+            silo.AddAdoNetStreams(name, streams =>
+            {
+                streams.ConfigureAdoNet(builder => builder.Configure(o => ConfigureStreams(o, configuration)));
+                streams.ConfigurePartitioning(configuration.GetCrmOptions().StreamPartitions);
+                streams.ConfigureStreamPubSub(pubSub);
+            });
+    }
 
-    public static void AddCrmStreams(this IClientBuilder client, IConfiguration configuration) =>
-        client.AddAdoNetStreams(StreamNames.Provider, streams =>
-        {
-            streams.ConfigureAdoNet(builder => builder.Configure(o => ConfigureStreams(o, configuration)));
-            streams.ConfigurePartitioning(configuration.GetCrmOptions().StreamPartitions);
-        });
+    public static void AddCrmStreams(this IClientBuilder client, IConfiguration configuration)
+    {
+        foreach (var (name, pubSub) in StreamProviders)
+            client.AddAdoNetStreams(name, streams =>
+            {
+                streams.ConfigureAdoNet(builder => builder.Configure(o => ConfigureStreams(o, configuration)));
+                streams.ConfigurePartitioning(configuration.GetCrmOptions().StreamPartitions);
+                streams.ConfigureStreamPubSub(pubSub);
+            });
+    }
+
+    private static readonly (string Name, StreamPubSubType PubSub)[] StreamProviders =
+    [
+        (StreamNames.Provider, StreamPubSubType.ExplicitGrainBasedAndImplicit),
+        (StreamNames.InboundProvider, StreamPubSubType.ImplicitOnly),
+    ];
 
     private static void ConfigureStreams(Orleans.Configuration.AdoNetStreamOptions options, IConfiguration configuration)
     {
@@ -127,6 +143,7 @@ public static class CrmSiloExtensions
             silo.AddMemoryGrainStorage(StorageNames.Crm);
             silo.AddMemoryGrainStorage(StorageNames.PubSub);
             silo.AddMemoryStreams(StreamNames.Provider);
+            silo.AddMemoryStreams(StreamNames.InboundProvider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
             silo.Services.AddSingleton<IStreamAppender, ProviderStreamAppender>();
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<MemoryClientIndex>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using Crm.Grains;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,7 @@ namespace Crm.Silo;
 internal sealed class ProviderStreamAppender(IClusterClient cluster) : IStreamAppender
 {
     public Task AppendAsync<T>(StreamId stream, T item) =>
-        cluster.GetStreamProvider(StreamNames.Provider).GetStream<T>(stream).OnNextAsync(item);
+        cluster.GetStreamProvider(StreamNames.ProviderOf(stream)).GetStream<T>(stream).OnNextAsync(item);
 }
 
 /// <summary>
@@ -33,24 +34,26 @@ internal sealed class GroupCommitStreamAppender : IStreamAppender
     private readonly GroupCommit _commit;
     private readonly string _serviceId;
     private readonly int _expirySeconds = (int)Math.Ceiling(CrmSiloExtensions.StreamExpiry.TotalSeconds);
-    private readonly Lazy<IStreamQueueMapper> _queues;
+    private readonly IServiceProvider _services;
+    private readonly ConcurrentDictionary<string, IStreamQueueMapper> _queues = new(StringComparer.Ordinal);
     private readonly Lazy<BatchPayload> _payloads;
 
     public GroupCommitStreamAppender(IServiceProvider services, GroupCommit commit, IOptions<ClusterOptions> cluster)
     {
-        (_commit, _serviceId) = (commit, cluster.Value.ServiceId);
-        // The provider's own mapper, so an appended row lands in the queue its producer would have chosen.
-        _queues = new(() => services.GetRequiredKeyedService<IQueueAdapterFactory>(StreamNames.Provider).GetStreamQueueMapper());
+        (_services, _commit, _serviceId) = (services, commit, cluster.Value.ServiceId);
         _payloads = new(() => new BatchPayload(services.GetRequiredService<Orleans.Serialization.Serializer>()));
     }
 
     public Task AppendAsync<T>(StreamId stream, T item)
     {
+        var provider = StreamNames.ProviderOf(stream);
+        // The provider's own mapper, so an appended row lands in the queue its producer would have chosen.
+        var queues = _queues.GetOrAdd(provider, name => _services.GetRequiredKeyedService<IQueueAdapterFactory>(name).GetStreamQueueMapper());
         var statement = new NpgsqlBatchCommand(Insert);
         var p = statement.Parameters;
         p.AddWithValue("service", _serviceId);
-        p.AddWithValue("provider", StreamNames.Provider);
-        p.AddWithValue("queue", _queues.Value.GetQueueForStream(stream).ToString());
+        p.AddWithValue("provider", provider);
+        p.AddWithValue("queue", queues.GetQueueForStream(stream).ToString());
         p.AddWithValue("expiry", _expirySeconds);
         p.AddWithValue("payload", NpgsqlDbType.Bytea, _payloads.Value.Of(stream, item));
         return _commit.WriteAsync(statement);
