@@ -18,6 +18,12 @@ export function chatPage(root, chatId, inbox) {
     h('div', { class: 'chat-head' }, h('a', { href: '#/inbox', class: 'back' }, '← Inbox'), title),
     state, scroller, composer));
 
+  // Escape goes back to this chat's row in the inbox, where it is shown beside the chat (not on a phone).
+  root.addEventListener('keydown', escape);
+  function escape(e) {
+    if (e.key === 'Escape' && !e.defaultPrevented) inbox.focusRow(chatId);
+  }
+
   const stop = onEvent(event => {
     if (event.chatId !== chatId || !event.message || page.disposed) return;
     upsert(event.message, true);
@@ -187,6 +193,7 @@ export function chatPage(root, chatId, inbox) {
         e.preventDefault();
         insert(suggestions.matches[active]);
       } else if (e.key === 'Escape') {
+        e.preventDefault();
         suggestions.hidden = true;
       }
     });
@@ -268,7 +275,7 @@ export function chatPage(root, chatId, inbox) {
   }
 
   load();
-  return { dispose() { page.disposed = true; stop(); } };
+  return { dispose() { page.disposed = true; stop(); root.removeEventListener('keydown', escape); } };
 }
 
 const ORDER = ['queued', 'sending', 'sent', 'delivered', 'read'];
