@@ -148,7 +148,8 @@ export function chatPage(root, chatId, inbox) {
     const transport = h('select', { name: 'transport' },
       h('option', { value: '' }, 'Automatic (as the outbox picks)'),
       [...offered].filter(t => t !== 'phone' && t !== 'other').map(t => h('option', { value: t }, transportName(t))));
-    const file = h('input', { type: 'file', name: 'file', class: 'visually-hidden', id: `attach-${chatId}` });
+    // Hidden: the Attach file button opens it, so it is neither a second Tab stop nor one without a visible focus.
+    const file = h('input', { type: 'file', name: 'file', hidden: true });
     const chips = h('ul', { class: 'chips', 'aria-label': 'Attached files' });
     const suggestions = h('ul', { class: 'suggestions', role: 'listbox', id: 'template-suggestions', 'aria-label': 'Templates', hidden: true });
     const state = status();
@@ -243,8 +244,7 @@ export function chatPage(root, chatId, inbox) {
     chips,
     h('div', { class: 'composer-actions' },
       field('Send via', transport),
-      h('label', { for: file.id, class: 'button secondary', tabindex: '0', role: 'button',
-        onkeydown: e => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } } }, 'Attach file'), file,
+      h('button', { type: 'button', class: 'secondary', onclick: () => file.click() }, 'Attach file'), file,
       h('button', { type: 'button', class: 'secondary', onclick: () => { logForm.hidden = !logForm.hidden; if (!logForm.hidden) logForm.querySelector('textarea').focus(); } }, 'Log a call'),
       h('button', { type: 'submit' }, 'Send')),
     state);

@@ -112,6 +112,8 @@ function shell() {
 
 function route() {
   const path = location.hash.replace(/^#/, '') || '/inbox';
+  // The skip link leads past the header and inbox, which the sign-in page does not have.
+  document.querySelector('.skip').hidden = !session.me;
   if (!session.me) {
     app.removeAttribute('aria-busy');
     session.shell = false;
