@@ -35,6 +35,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddCrmDataProtection(crm.Storage);
 builder.Services.AddCrmAuthorization();
 builder.Services.AddCrmRateLimiting(builder.Configuration);
 builder.Services.AddCors();

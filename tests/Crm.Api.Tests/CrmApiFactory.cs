@@ -12,14 +12,17 @@ using Microsoft.Extensions.Options;
 
 namespace Crm.Api.Tests;
 
-/// <summary>The whole API with its co-hosted silo on a PostgreSQL database of its own.</summary>
-public class CrmApiFactory(string connectionString) : WebApplicationFactory<Program>
+/// <summary>
+/// The whole API with its co-hosted silo on a PostgreSQL database of its own; given the cluster id of another
+/// factory on the same database, a second API node whose silo joins that cluster.
+/// </summary>
+public class CrmApiFactory(string connectionString, string? clusterId = null) : WebApplicationFactory<Program>
 {
     public const string SystemKey = "test-system-key-0123456789";
 
     public string ConnectionString { get; } = connectionString;
 
-    public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..8];
+    public string ClusterId { get; } = clusterId ?? "test-" + Guid.NewGuid().ToString("N")[..8];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

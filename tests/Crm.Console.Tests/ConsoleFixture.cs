@@ -29,6 +29,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public const string Password = "console test password";
     public const string SmsFrom = "+15005550006";
     public const string Chromium = "/usr/bin/chromium";
+    public const string ClientPhone = "+14155550123";
 
     private IPlaywright playwright = null!;
 
@@ -87,6 +88,28 @@ public sealed class ConsoleFixture : IAsyncLifetime
         var context = await Browser.NewContextAsync(new() { BaseURL = Host.BaseUrl, ViewportSize = new() { Width = width, Height = height } });
         context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
+    }
+
+    /// <summary>A fresh browser signed in as that person, with the live event stream connected.</summary>
+    public async Task<IPage> SignInAsync(string email, int width = 1280, int height = 800)
+    {
+        var page = await PageAsync(width, height);
+        await page.GotoAsync("/");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".live.on")).ToBeVisibleAsync();
+        return page;
+    }
+
+    /// <summary>A client who wrote by SMS from that phone; the chat row of the signed-in admin's inbox shows it.</summary>
+    public static async Task<ILocator> ClientWritesAsync(ConsoleTenant tenant, IPage page, string phone, string text)
+    {
+        Assert.Equal(HttpStatusCode.OK, (await tenant.Twilio.MessageAsync(TwilioForms.Sms(phone, text))).StatusCode);
+        var row = page.Locator(".chat-list li", new() { HasText = text });
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        return row;
     }
 }
 

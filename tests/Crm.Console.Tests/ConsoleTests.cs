@@ -11,30 +11,9 @@ namespace Crm.Console.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class ConsoleTests(ConsoleFixture fixture)
 {
-    private const string Phone = "+14155550123";
+    private const string Phone = ConsoleFixture.ClientPhone;
 
     private static string Screenshot(string name) => Path.Combine(PostgresServer.RepositoryRoot(), "docs", $"console-{name}.png");
-
-    private async Task<IPage> SignInAsync(string email, int width = 1280, int height = 800)
-    {
-        var page = await fixture.PageAsync(width, height);
-        await page.GotoAsync("/");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByLabel("Password").FillAsync(ConsoleFixture.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
-        await Expect(page.Locator(".live.on")).ToBeVisibleAsync();
-        return page;
-    }
-
-    /// <summary>A client who wrote by SMS; the chat row of the signed-in admin's inbox shows it.</summary>
-    private static async Task<ILocator> ClientWritesAsync(ConsoleTenant tenant, IPage page, string text)
-    {
-        Assert.Equal(HttpStatusCode.OK, (await tenant.Twilio.MessageAsync(TwilioForms.Sms(Phone, text))).StatusCode);
-        var row = page.Locator(".chat-list li", new() { HasText = text });
-        await Expect(row).ToBeVisibleAsync();
-        return row;
-    }
 
     private static ILocator Composer(IPage page) => page.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = true });
 
@@ -49,7 +28,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     {
         var tenant = await fixture.CreateTenantAsync();
 
-        var page = await SignInAsync(tenant.AdminEmail);
+        var page = await fixture.SignInAsync(tenant.AdminEmail);
 
         await Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })).ToContainTextAsync("Inbox");
         await Expect(page.Locator(".inbox-pane")).ToContainTextAsync("No chats yet.");
@@ -59,8 +38,8 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     public async Task TheChannelFilterShowsOnlyThatChannelsChatsAndLiveRowsAreNamed()
     {
         var tenant = await fixture.CreateTenantAsync();
-        var page = await SignInAsync(tenant.AdminEmail);
-        var smsRow = await ClientWritesAsync(tenant, page, "Do you deliver on Sundays?");
+        var page = await fixture.SignInAsync(tenant.AdminEmail);
+        var smsRow = await ConsoleFixture.ClientWritesAsync(tenant, page, Phone, "Do you deliver on Sundays?");
         var client = await (await tenant.Tenant.Admin.PostAsJsonAsync("/api/v1/clients",
             new { firstName = "Mia", lastName = "Chen", contacts = new[] { new { type = "email", value = "mia@example.com" } } })).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
         var chat = await (await tenant.Tenant.Admin.GetAsync($"/api/v1/clients/{client.GetProperty("id").GetString()}/chat")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
@@ -96,10 +75,10 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     public async Task AnInboundSmsAppearsLiveWithAnUnreadBadgeThatOpeningTheChatClears()
     {
         var tenant = await fixture.CreateTenantAsync();
-        var page = await SignInAsync(tenant.AdminEmail);
+        var page = await fixture.SignInAsync(tenant.AdminEmail);
         await tenant.Tenant.Admin.PostAsJsonAsync("/api/v1/clients", new { firstName = "Ben", lastName = "Okafor", contacts = new[] { new { type = "email", value = "ben@example.com" } } });
 
-        var row = await ClientWritesAsync(tenant, page, "Is my order ready?");
+        var row = await ConsoleFixture.ClientWritesAsync(tenant, page, Phone, "Is my order ready?");
 
         await Expect(row.Locator(".badge")).ToHaveTextAsync("1");
         await Expect(row.Locator(".channel")).ToHaveAttributeAsync("aria-label", "SMS");
@@ -114,8 +93,8 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     {
         var tenant = await fixture.CreateTenantAsync();
         await tenant.Tenant.Admin.PostAsJsonAsync("/api/v1/templates", new { name = "Shipped", text = "Good news: your order has shipped." });
-        var page = await SignInAsync(tenant.AdminEmail);
-        var row = await ClientWritesAsync(tenant, page, "Where is my parcel?");
+        var page = await fixture.SignInAsync(tenant.AdminEmail);
+        var row = await ConsoleFixture.ClientWritesAsync(tenant, page, Phone, "Where is my parcel?");
         await row.GetByRole(AriaRole.Link).ClickAsync();
         var message = Composer(page);
 
@@ -141,8 +120,8 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     public async Task AFailedSendShowsTheProvidersReasonAndRetrySendsIt()
     {
         var tenant = await fixture.CreateTenantAsync();
-        var page = await SignInAsync(tenant.AdminEmail);
-        var row = await ClientWritesAsync(tenant, page, "Call me back?");
+        var page = await fixture.SignInAsync(tenant.AdminEmail);
+        var row = await ConsoleFixture.ClientWritesAsync(tenant, page, Phone, "Call me back?");
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await Expect(Composer(page)).ToBeVisibleAsync();
         fixture.Twilio.FailNext(400, 21211, "The 'To' number is not a valid phone number.");
@@ -163,7 +142,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
         var tenant = await fixture.CreateTenantAsync();
         var clientId = await tenant.Tenant.Admin.CreateClientIdAsync("Ann", "+14155550199");
         await tenant.Tenant.Admin.CreateClientAsync(new { firstName = "Other", contacts = new[] { new { type = "email", value = "taken@example.com" } } });
-        var page = await SignInAsync(tenant.AdminEmail);
+        var page = await fixture.SignInAsync(tenant.AdminEmail);
         await page.GotoAsync($"/#/clients/{clientId}");
         var profile = page.GetByRole(AriaRole.Form, new() { Name = "Profile" });
 
@@ -191,7 +170,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
         var tenant = await fixture.CreateTenantAsync();
         var email = await fixture.InviteAsync(tenant.Tenant, "sales");
 
-        var page = await SignInAsync(email);
+        var page = await fixture.SignInAsync(email);
 
         var nav = page.GetByRole(AriaRole.Navigation, new() { Name = "Main" });
         await Expect(nav.GetByRole(AriaRole.Link, new() { Name = "Inbox" })).ToBeVisibleAsync();
@@ -207,7 +186,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     {
         var tenant = await fixture.CreateTenantAsync();
         await tenant.Tenant.Admin.CreateClientIdAsync("Ann", Phone);
-        var page = await SignInAsync(tenant.AdminEmail);
+        var page = await fixture.SignInAsync(tenant.AdminEmail);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Admin" }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Channels" }).ClickAsync();
@@ -224,7 +203,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     public async Task SigningOutEndsTheSession()
     {
         var tenant = await fixture.CreateTenantAsync();
-        var page = await SignInAsync(tenant.AdminEmail);
+        var page = await fixture.SignInAsync(tenant.AdminEmail);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
 
@@ -239,8 +218,8 @@ public sealed class ConsoleTests(ConsoleFixture fixture)
     public async Task OnAPhoneTheInboxAndTheChatTakeTheWholeScreenInTurn()
     {
         var tenant = await fixture.CreateTenantAsync();
-        var page = await SignInAsync(tenant.AdminEmail, 390, 844);
-        var row = await ClientWritesAsync(tenant, page, "Hi from my phone");
+        var page = await fixture.SignInAsync(tenant.AdminEmail, 390, 844);
+        var row = await ConsoleFixture.ClientWritesAsync(tenant, page, Phone, "Hi from my phone");
 
         await row.GetByRole(AriaRole.Link).ClickAsync();
 

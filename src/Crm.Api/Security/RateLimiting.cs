@@ -14,7 +14,10 @@ public sealed class RateLimitOptions
     /// <summary>Sign-in attempts (and password changes) per client address and minute, whatever their outcome.</summary>
     public int SignInsPerMinute { get; set; } = 20;
 
-    /// <summary>Failed sign-ins an email address may have in 15 minutes before it is refused until the window ends.</summary>
+    /// <summary>
+    /// Failed sign-ins an email address may have in 15 minutes before it is refused until the window ends;
+    /// counted by the address's <c>IUserEmailGrain</c>, so on every API node.
+    /// </summary>
     public int SignInFailuresPerEmail { get; set; } = 5;
 }
 
@@ -24,7 +27,6 @@ public static class RateLimiting
     {
         var limits = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.SectionName));
-        services.AddSingleton<SignInThrottle>();
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => PartitionOf(http) is { } key

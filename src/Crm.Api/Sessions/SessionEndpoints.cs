@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Crm.Grains;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Api;
 
@@ -24,15 +25,16 @@ public static partial class SessionEndpoints
     }
 
     public static async Task<IResult> SignInAsync(
-        SignInRequest body, HttpContext http, IGrainFactory grains, IAuditLog audit, SignInThrottle throttle, TimeProvider clock, ILoggerFactory logs)
+        SignInRequest body, HttpContext http, IGrainFactory grains, IAuditLog audit, IOptions<RateLimitOptions> limits, TimeProvider clock, ILoggerFactory logs)
     {
         var email = SignInRules.NormalizeEmail(body.Email, new Errors());
-        if (email is not null && throttle.IsLocked(email, out var retryAfter))
+        var address = email is null ? null : grains.GetGrain<IUserEmailGrain>(email);
+        if (address is not null && await address.LockedUntilAsync() is { } lockedUntil)
         {
-            http.Response.Headers.RetryAfter = Http.RetryAfter(retryAfter);
+            http.Response.Headers.RetryAfter = Http.RetryAfter(lockedUntil - clock.GetUtcNow());
             return TypedResults.Problem("Too many failed sign-ins for this email; try again later.", statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.");
         }
-        var owner = email is null ? null : await grains.GetGrain<IUserEmailGrain>(email).FindAsync();
+        var owner = address is null ? null : await address.FindAsync();
         var tenant = owner is null ? null : grains.GetGrain<ITenantGrain>(owner.TenantId);
         var hash = tenant is null ? null : await tenant.GetPasswordHashAsync(owner!.UserId);
         if (!Passwords.Verify(hash, body.Password ?? ""))
@@ -42,12 +44,12 @@ public static partial class SessionEndpoints
                 var who = new Actor { TenantId = owner.TenantId, UserId = owner.UserId, KeyId = "sign-in" };
                 await audit.AppendAsync(AuditEvent.Of(who, clock.Now(), "user.sign_in_failed", "user", owner.UserId));
             }
-            if (email is not null)
-                throttle.Failed(email);
+            if (address is not null)
+                await address.SignInFailedAsync(limits.Value.SignInFailuresPerEmail);
             Log.SignInFailed(logs.CreateLogger(nameof(SessionEndpoints)), owner?.UserId ?? "(unknown email)");
             return Failed();
         }
-        throttle.Succeeded(email!);
+        await address!.SignInSucceededAsync();
 
         var started = await tenant!.StartSessionAsync(owner!.UserId);
         if (!started.IsOk)

@@ -57,3 +57,27 @@ public static class SignInRules
         return normalized;
     }
 }
+
+/// <summary>
+/// Failed sign-ins of one email address in a window that starts at the first of them; the failure that
+/// reaches the limit locks the address until the window ends.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SignInFailures
+{
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
+    public static readonly SignInFailures None = new();
+
+    [Id(0)] public int Count { get; init; }
+    [Id(1)] public DateTimeOffset? Since { get; init; }
+    [Id(2)] public DateTimeOffset? Until { get; init; }
+
+    public DateTimeOffset? LockedUntil(DateTimeOffset now) => Until > now ? Until : null;
+
+    public SignInFailures Add(DateTimeOffset now, int maxFailures)
+    {
+        var counting = Since is { } since && now - since <= Window ? this : new SignInFailures { Since = now };
+        var count = counting.Count + 1;
+        return counting with { Count = count, Until = count >= maxFailures ? counting.Since + Window : counting.Until };
+    }
+}

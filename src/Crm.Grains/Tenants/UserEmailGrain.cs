@@ -4,11 +4,13 @@ namespace Crm.Grains;
 public sealed class UserEmailState
 {
     [Id(0)] public UserRef? Owner { get; set; }
+    [Id(1)] public SignInFailures Failures { get; set; } = SignInFailures.None;
 }
 
 [GrainType("user-email")]
 internal sealed class UserEmailGrain(
-    [PersistentState("user-email", StorageNames.Crm)] IPersistentState<UserEmailState> state) : Grain, IUserEmailGrain
+    [PersistentState("user-email", StorageNames.Crm)] IPersistentState<UserEmailState> state,
+    TimeProvider clock) : Grain, IUserEmailGrain
 {
     public async Task<bool> ClaimAsync(UserRef user)
     {
@@ -27,4 +29,20 @@ internal sealed class UserEmailGrain(
     }
 
     public Task<UserRef?> FindAsync() => Task.FromResult(state.State.Owner);
+
+    public Task<DateTimeOffset?> LockedUntilAsync() => Task.FromResult(state.State.Failures.LockedUntil(clock.Now()));
+
+    public async Task SignInFailedAsync(int maxFailures)
+    {
+        state.State.Failures = state.State.Failures.Add(clock.Now(), maxFailures);
+        await state.WriteStateAsync();
+    }
+
+    public async Task SignInSucceededAsync()
+    {
+        if (state.State.Failures == SignInFailures.None)
+            return;
+        state.State.Failures = SignInFailures.None;
+        await state.WriteStateAsync();
+    }
 }

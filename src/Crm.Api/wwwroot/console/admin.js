@@ -1,5 +1,5 @@
 import { get, post, put, patch, del, query } from './api.js';
-import { h, clear, field, status, showFieldErrors, transportName } from './ui.js';
+import { h, clear, field, status, showFieldErrors, transportName, tableWrap } from './ui.js';
 import { can } from './main.js';
 
 const TABS = [
@@ -122,7 +122,7 @@ function users(root) {
   h('button', { type: 'submit' }, 'Invite'), inviteState);
 
   more.addEventListener('click', () => page(false));
-  clear(root, h('div', { class: 'table-wrap' }, h('table', {},
+  clear(root, tableWrap('Users', h('table', {},
     h('thead', {}, h('tr', {}, ['Name', 'Email', 'Role', 'State', 'Actions'].map(c => h('th', { scope: 'col' }, c)))), rows)),
   more, state, invite);
   page(true);

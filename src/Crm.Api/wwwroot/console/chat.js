@@ -18,6 +18,12 @@ export function chatPage(root, chatId, inbox) {
     h('div', { class: 'chat-head' }, h('a', { href: '#/inbox', class: 'back' }, '← Inbox'), title),
     state, scroller, composer));
 
+  // Escape goes back to this chat's row in the inbox, where it is shown beside the chat (not on a phone).
+  root.addEventListener('keydown', escape);
+  function escape(e) {
+    if (e.key === 'Escape' && !e.defaultPrevented) inbox.focusRow(chatId);
+  }
+
   const stop = onEvent(event => {
     if (event.chatId !== chatId || !event.message || page.disposed) return;
     upsert(event.message, true);
@@ -142,7 +148,8 @@ export function chatPage(root, chatId, inbox) {
     const transport = h('select', { name: 'transport' },
       h('option', { value: '' }, 'Automatic (as the outbox picks)'),
       [...offered].filter(t => t !== 'phone' && t !== 'other').map(t => h('option', { value: t }, transportName(t))));
-    const file = h('input', { type: 'file', name: 'file', class: 'visually-hidden', id: `attach-${chatId}` });
+    // Hidden: the Attach file button opens it, so it is neither a second Tab stop nor one without a visible focus.
+    const file = h('input', { type: 'file', name: 'file', hidden: true });
     const chips = h('ul', { class: 'chips', 'aria-label': 'Attached files' });
     const suggestions = h('ul', { class: 'suggestions', role: 'listbox', id: 'template-suggestions', 'aria-label': 'Templates', hidden: true });
     const state = status();
@@ -187,6 +194,7 @@ export function chatPage(root, chatId, inbox) {
         e.preventDefault();
         insert(suggestions.matches[active]);
       } else if (e.key === 'Escape') {
+        e.preventDefault();
         suggestions.hidden = true;
       }
     });
@@ -236,8 +244,7 @@ export function chatPage(root, chatId, inbox) {
     chips,
     h('div', { class: 'composer-actions' },
       field('Send via', transport),
-      h('label', { for: file.id, class: 'button secondary', tabindex: '0', role: 'button',
-        onkeydown: e => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); file.click(); } } }, 'Attach file'), file,
+      h('button', { type: 'button', class: 'secondary', onclick: () => file.click() }, 'Attach file'), file,
       h('button', { type: 'button', class: 'secondary', onclick: () => { logForm.hidden = !logForm.hidden; if (!logForm.hidden) logForm.querySelector('textarea').focus(); } }, 'Log a call'),
       h('button', { type: 'submit' }, 'Send')),
     state);
@@ -268,7 +275,7 @@ export function chatPage(root, chatId, inbox) {
   }
 
   load();
-  return { dispose() { page.disposed = true; stop(); } };
+  return { dispose() { page.disposed = true; stop(); root.removeEventListener('keydown', escape); } };
 }
 
 const ORDER = ['queued', 'sending', 'sent', 'delivered', 'read'];

@@ -1,5 +1,5 @@
 import { get, post, put, patch, del, api, query } from './api.js';
-import { h, clear, field, status, showFieldErrors, transports, transportName, timeEl, clientName, download, longWhen } from './ui.js';
+import { h, clear, field, status, showFieldErrors, transports, transportName, timeEl, clientName, download, longWhen, tableWrap } from './ui.js';
 import { can } from './main.js';
 
 const FIELDS = [
@@ -251,7 +251,7 @@ export function clientPage(root, clientId) {
     more.addEventListener('click', page);
     page();
     return h('section', { class: 'card' }, h('h2', {}, 'History (audit trail)'),
-      h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'What'), h('th', { scope: 'col' }, 'Who'), h('th', { scope: 'col' }, 'Subject'))), body)),
+      tableWrap('History', h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'What'), h('th', { scope: 'col' }, 'Who'), h('th', { scope: 'col' }, 'Subject'))), body)),
       more, auditState);
   }
 

@@ -16,13 +16,15 @@ export class Inbox {
     this.channel = h('select', { name: 'channel' }, h('option', { value: '' }, 'All channels'),
       transports.map(t => h('option', { value: t }, transportName(t))));
     this.state = status();
-    this.list = h('ul', { class: 'chat-list', 'aria-label': 'Chats' });
+    this.list = h('ul', { class: 'chat-list', 'aria-label': 'Chats', 'aria-describedby': 'chat-list-keys' });
     this.results = h('ul', { class: 'client-results', 'aria-label': 'Clients found', hidden: true });
     this.sentinel = h('li', { class: 'sentinel', 'aria-hidden': 'true' });
     this.scroller = h('div', { class: 'scroller' }, this.results, this.list);
 
     let timer;
     this.search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => this.findClients(), 250); });
+    this.list.addEventListener('keydown', e => this.arrowKeys(e));
+    this.list.addEventListener('focusin', e => { if (e.target.matches('a.chat-row')) this.tabStop(e.target); });
     this.unread.addEventListener('change', () => this.reload());
     this.channel.addEventListener('change', () => this.reload());
     clear(root,
@@ -31,7 +33,8 @@ export class Inbox {
         h('div', { class: 'filters' },
           h('label', {}, this.unread, ' Unread only'),
           h('label', {}, h('span', { class: 'visually-hidden' }, 'Channel'), this.channel))),
-      this.state, this.scroller);
+      this.state, this.scroller,
+      h('p', { id: 'chat-list-keys', class: 'visually-hidden' }, 'Arrow keys move between chats; Enter opens one.'));
     this.reload();
   }
 
@@ -87,11 +90,43 @@ export class Inbox {
   applyChannel() {
     const wanted = this.channel.value;
     for (const li of this.rows.values()) li.hidden = wanted !== '' && li.dataset.transport !== wanted;
+    this.tabStop();
+  }
+
+  links() {
+    return [...this.list.querySelectorAll(':scope > li:not([hidden]) > a.chat-row')];
+  }
+
+  /** The list is one Tab stop (the focused, the open or else the first chat); arrow keys move within it. */
+  tabStop(stop) {
+    const links = this.links();
+    stop ??= links.find(a => a === document.activeElement) ?? links.find(a => a.hasAttribute('aria-current')) ?? links[0];
+    for (const a of links) a.tabIndex = a === stop ? 0 : -1;
+    return stop;
+  }
+
+  arrowKeys(e) {
+    const links = this.links();
+    const at = links.indexOf(document.activeElement);
+    const next = at < 0 ? undefined : { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: links.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    this.tabStop(links[Math.max(0, Math.min(links.length - 1, next))]).focus();
+  }
+
+  /** Where the skip link and Escape in a chat lead: the chat's row (or the list's Tab stop), if it is on screen. */
+  focusRow(chatId) {
+    const target = this.rows.get(chatId)?.firstChild ?? this.tabStop() ?? this.search;
+    if (!target?.offsetParent) return false;
+    if (target.matches('a.chat-row')) this.tabStop(target);
+    target.focus();
+    return true;
   }
 
   select(chatId) {
     this.selected = chatId;
     for (const [id, li] of this.rows) markCurrent(li.firstChild, id === chatId);
+    this.tabStop();
   }
 
   /** An event about a chat: re-read that one chat and move its row where its time puts it, keeping the view still. */
@@ -105,8 +140,11 @@ export class Inbox {
       return;
     }
     const existing = this.rows.get(chat.id);
+    // A row is replaced and may move: the keyboard user on it must stay on it.
+    const focused = existing?.contains(document.activeElement);
     if (this.unread.checked && chat.unreadCount === 0) {
       if (existing) this.keepingScroll(() => { existing.remove(); this.rows.delete(chat.id); });
+      if (focused) this.tabStop()?.focus({ preventScroll: true });
       return;
     }
     if (this.state.classList.contains('ok')) this.state.clear();
@@ -121,6 +159,7 @@ export class Inbox {
       this.select(this.selected);
       this.applyChannel();
     });
+    if (focused) this.rows.get(chat.id)?.firstChild.focus({ preventScroll: true });
   }
 
   /** A row added or removed above what the user is reading must not push it away. */

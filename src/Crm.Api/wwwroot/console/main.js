@@ -44,7 +44,16 @@ async function boot() {
     }
   }
   window.addEventListener('hashchange', route);
+  document.querySelector('.skip')?.addEventListener('click', skipToContent);
   route();
+}
+
+/** The skip link must not change the hash (that is the route): on the inbox it leads to the chats, elsewhere to the page. */
+function skipToContent(e) {
+  e.preventDefault();
+  const section = document.body.dataset.section;
+  if ((!section || section === 'inbox') && session.inbox?.focusRow(null)) return;
+  (document.getElementById('view') ?? document.querySelector('main'))?.focus();
 }
 
 function signedOut(message) {
@@ -66,6 +75,8 @@ export async function signedIn() {
   app.replaceChildren();
   history.replaceState(null, '', '#/inbox');
   route();
+  // The sign-in form is gone with the focus it had: continue in the inbox (its search box until chats load).
+  if (document.activeElement === document.body) session.inbox?.focusRow(null);
 }
 
 function shell() {
@@ -101,6 +112,8 @@ function shell() {
 
 function route() {
   const path = location.hash.replace(/^#/, '') || '/inbox';
+  // The skip link leads past the header and inbox, which the sign-in page does not have.
+  document.querySelector('.skip').hidden = !session.me;
   if (!session.me) {
     app.removeAttribute('aria-busy');
     session.shell = false;
@@ -128,7 +141,9 @@ function route() {
   else if (section === 'admin') session.view = adminPage(view, id ?? 'users');
   else if (section === 'account') session.view = accountPage(view);
   else clear(view, h('div', { class: 'empty' }, h('h1', {}, 'Inbox'), h('p', {}, 'Pick a chat on the left, or search for a client.')));
-  if (section !== 'inbox' && document.activeElement === document.body) view.focus();
+  // A page opened from the inbox, or from the page it replaces, takes the focus, so Tab continues in it.
+  const active = document.activeElement;
+  if (section !== 'inbox' && (active === document.body || session.inbox.list.contains(active) || view.contains(active))) view.focus();
 }
 
 export function markCurrent(el, current) {

@@ -25,7 +25,7 @@ export function signInPage(root, notice) {
   field('Password', password),
   h('button', { type: 'submit' }, 'Sign in'),
   state);
-  clear(root, h('main', { class: 'signin-page' }, form));
+  clear(root, h('main', { class: 'signin-page', tabindex: '-1' }, form));
   email.focus();
 }
 

@@ -38,6 +38,11 @@ export function field(label, control, hint) {
     h('label', { for: id }, label), control, hint ? h('p', { class: 'hint' }, hint) : null, error);
 }
 
+/** A table that scrolls sideways on a narrow screen: a named region that keyboard users can focus and scroll too. */
+export function tableWrap(label, table) {
+  return h('div', { class: 'table-wrap', role: 'region', 'aria-label': label, tabindex: '0' }, table);
+}
+
 /** Writes each field error of an ApiError next to its control; returns the errors not shown there. */
 export function showFieldErrors(form, error) {
   for (const slot of form.querySelectorAll('.field-error')) slot.textContent = '';
