@@ -3,6 +3,7 @@ using Crm.Silo;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddCrmSettingsFile();
 var crm = builder.Configuration.GetCrmOptions();
 if (crm.Role == ApiRole.Client && crm.Storage != StorageMode.Postgres)
     throw new InvalidOperationException("Crm:Role=Client needs PostgreSQL storage: the silos find each other and the API through it.");
@@ -38,6 +39,7 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddCrmDataProtection(crm.Storage);
 builder.Services.AddCrmAuthorization();
 builder.Services.AddCrmRateLimiting(builder.Configuration);
+builder.Services.AddInvites(builder.Configuration);
 builder.Services.AddCors();
 builder.Services.AddCrmHealthChecks(crm.Role);
 builder.Services.AddCrmTelemetry(builder.Configuration, "crm-api");
@@ -60,6 +62,7 @@ app.MapScalarApiReference("/docs");
 app.MapHealthEndpoints();
 app.MapDiagnosticsEndpoints();
 app.MapSessionEndpoints();
+app.MapInviteEndpoints();
 app.MapTenantEndpoints();
 app.MapRetentionEndpoints();
 app.MapAuditEndpoints();

@@ -98,7 +98,7 @@ public static partial class SessionEndpoints
         return Http.From(result, _ => TypedResults.NoContent());
     }
 
-    private static async Task<Me> DescribeAsync(IGrainFactory grains, Actor actor)
+    internal static async Task<Me> DescribeAsync(IGrainFactory grains, Actor actor)
     {
         var tenant = grains.GetGrain<ITenantGrain>(actor.TenantId);
         var info = await tenant.GetUserAsync(actor.UserId);

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Crm.Grains;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Api;
 
@@ -54,8 +55,12 @@ public static class TenantEndpoints
             new { tenantId = t.Tenant.Id, name = t.Tenant.Name, adminUserId = t.Admin.User.Id, apiKey = t.Admin.ApiKey, adminEmail = email }));
     }
 
-    /// <summary>An invitation: with <c>email</c> and an initial <c>password</c> the user signs in to the console.</summary>
-    public static async Task<IResult> CreateUserAsync(CreateUserRequest body, IGrainFactory grains, ClaimsPrincipal user)
+    /// <summary>
+    /// With <c>email</c> and an initial <c>password</c> the user signs in at once; with <c>email</c> alone the answer
+    /// also carries <c>inviteUrl</c>, a one-time link where the user sets a password.
+    /// </summary>
+    public static async Task<IResult> CreateUserAsync(CreateUserRequest body, HttpRequest request, IGrainFactory grains, ClaimsPrincipal user,
+        IOptionsMonitor<InviteOptions> invites, TimeProvider clock)
     {
         var errors = new Errors();
         if (!EnumText.TryParse<Role>(body.Role, out var role))
@@ -68,9 +73,17 @@ public static class TenantEndpoints
             return Http.Invalid(errors);
         var actor = user.Actor();
         var hash = body.Password is null ? null : Passwords.Hash(body.Password);
-        var result = await grains.GetGrain<ITenantGrain>(actor.TenantId).CreateUserAsync(body.Name, role, actor, body.Email, hash);
-        return Http.From(result, u => TypedResults.Created($"/api/v1/users/{u.User.Id}",
-            new { id = u.User.Id, name = u.User.Name, role = u.User.Role, email = u.User.Email, apiKey = u.ApiKey }));
+        var tenant = grains.GetGrain<ITenantGrain>(actor.TenantId);
+        var result = await tenant.CreateUserAsync(body.Name, role, actor, body.Email, hash);
+        if (!result.IsOk)
+            return Http.From(result, TypedResults.Ok);
+        var u = result.Value!.User;
+        var link = u.Email is not null && hash is null ? await InviteEndpoints.IssueAsync(tenant, u.Id, actor, request, invites.CurrentValue, clock) : null;
+        return TypedResults.Created($"/api/v1/users/{u.Id}", new
+        {
+            id = u.Id, name = u.Name, role = u.Role, email = u.Email, apiKey = result.Value.ApiKey,
+            inviteUrl = link?.Value?.InviteUrl, inviteExpiresAt = link?.Value?.InviteExpiresAt,
+        });
     }
 
     public static async Task<IResult> UpdateUserAsync(string id, UpdateUserRequest body, IGrainFactory grains, ClaimsPrincipal user)

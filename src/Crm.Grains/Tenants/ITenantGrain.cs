@@ -29,6 +29,15 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Ends one browser session (sign-out); its cookie stops working at once.</summary>
     Task EndSessionAsync(string userId, string sessionId);
 
+    /// <summary>Opens a one-time invitation link for an active user with an email (replacing an older one) and ends its sessions.</summary>
+    Task<Result<UserInfo>> InviteAsync(string userId, string secretHash, DateTimeOffset expiresAt, Actor actor);
+
+    /// <summary>Who an open, unexpired invitation with this secret hash invites, else null.</summary>
+    Task<Invitation?> FindInvitationAsync(string userId, string secretHash);
+
+    /// <summary>Sets the password of an open invitation's user (hash made by the API), consumes the invitation and starts a session.</summary>
+    Task<Result<SessionStarted>> AcceptInvitationAsync(string userId, string secretHash, string passwordHash);
+
     Task<Page<UserInfo>> ListUsersAsync(int limit, string? cursor);
 
     Task<UserInfo?> GetUserAsync(string userId);

@@ -42,6 +42,39 @@ internal sealed partial class TenantGrain
         return Result<UserInfo>.Ok(user.Info);
     }
 
+    public async Task<Result<UserInfo>> InviteAsync(string userId, string secretHash, DateTimeOffset expiresAt, Actor actor)
+    {
+        if (!Users.TryGetValue(userId, out var user) || !user.Info.Active)
+            return Result<UserInfo>.NotFound();
+        if (user.Info.Email is null)
+            return Result<UserInfo>.Invalid("email", "An invitation needs the email the user signs in with.");
+
+        (user.InviteHash, user.InviteExpiresAt) = (secretHash, expiresAt);
+        user.Sessions.Clear();
+        await state.WriteStateAsync();
+        await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "user.invited", "user", userId));
+        return Result<UserInfo>.Ok(user.Info);
+    }
+
+    public Task<Invitation?> FindInvitationAsync(string userId, string secretHash) =>
+        Task.FromResult(OpenInvitation(userId, secretHash) is { } user
+            ? new Invitation { Email = user.Info.Email ?? "", Name = user.Info.Name, TenantName = state.State.Tenant?.Name ?? "" }
+            : null);
+
+    public async Task<Result<SessionStarted>> AcceptInvitationAsync(string userId, string secretHash, string passwordHash)
+    {
+        if (OpenInvitation(userId, secretHash) is not { } user)
+            return Result<SessionStarted>.NotFound();
+
+        (user.InviteHash, user.InviteExpiresAt) = ("", default);
+        user.PasswordHash = passwordHash;
+        user.Info = user.Info with { HasPassword = true };
+        user.Sessions.Clear();
+        await state.WriteStateAsync();
+        await audit.AppendAsync(AuditEvent.Of(SessionActor(userId, user, "invite"), clock.Now(), "user.invite_accepted", "user", userId));
+        return await StartSessionAsync(userId);
+    }
+
     public Task<string?> GetPasswordHashAsync(string userId) =>
         Task.FromResult(Users.GetValueOrDefault(userId) is { Info.Active: true, PasswordHash.Length: > 0 } user ? user.PasswordHash : null);
 
@@ -79,6 +112,11 @@ internal sealed partial class TenantGrain
         await state.WriteStateAsync();
         await audit.AppendAsync(AuditEvent.Of(SessionActor(userId, user, sessionId), clock.Now(), "user.signed_out", "user", userId));
     }
+
+    private TenantUser? OpenInvitation(string userId, string secretHash) =>
+        Users.GetValueOrDefault(userId) is { Info.Active: true } user && InviteTokens.IsOpen(user.InviteHash, user.InviteExpiresAt, secretHash, clock.Now())
+            ? user
+            : null;
 
     private Actor SessionActor(string userId, TenantUser user, string sessionId) =>
         new() { TenantId = TenantId, UserId = userId, Role = user.Info.Role, KeyId = sessionId };

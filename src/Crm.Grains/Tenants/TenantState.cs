@@ -8,6 +8,10 @@ public sealed class TenantUser
     [Id(2)] public string KeyId { get; set; } = "";
     [Id(3)] public string PasswordHash { get; set; } = "";
     [Id(4)] public List<UserSession> Sessions { get; set; } = [];
+
+    /// <summary>The SHA-256 of the secret of the user's one open invitation link, else empty.</summary>
+    [Id(5)] public string InviteHash { get; set; } = "";
+    [Id(6)] public DateTimeOffset InviteExpiresAt { get; set; }
 }
 
 /// <summary>A signed-in browser: only a hash of the secret its cookie carries is kept.</summary>

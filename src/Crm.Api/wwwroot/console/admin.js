@@ -78,6 +78,16 @@ function users(root) {
             } catch (error) { rowState.fail(error); }
           },
         }, 'Reset password'), ' ',
+        u.email ? h('button', {
+          type: 'button', class: 'small secondary', onclick: async () => {
+            if (!confirm(`Make a new invitation link for ${u.name}? Their sessions end and an older link stops working.`)) return;
+            try {
+              const link = await put(`/api/v1/users/${u.id}/invite`, undefined, `Making an invitation link for ${u.name}`);
+              clear(rowState, inviteLink(link));
+              rowState.className = 'status ok';
+            } catch (error) { rowState.fail(error); }
+          },
+        }, 'New invite link') : null, ' ',
         h('button', {
           type: 'button', class: 'small danger', onclick: async () => {
             if (!confirm(`Deactivate ${u.name}? Their keys and sessions stop working at once.`)) return;
@@ -93,17 +103,19 @@ function users(root) {
   const name = h('input', { name: 'name', required: true, autocomplete: 'off' });
   const email = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'off' });
   const role = h('select', { name: 'role' }, ROLES.map(r => h('option', { value: r, selected: r === 'agent' }, r)));
-  const password = h('input', { name: 'password', type: 'text', required: true, minLength: 10, autocomplete: 'new-password' });
+  const password = h('input', { name: 'password', type: 'text', minLength: 10, autocomplete: 'new-password' });
   const inviteState = status();
   const invite = h('form', {
     class: 'card', 'aria-label': 'Invite a user', onsubmit: async e => {
       e.preventDefault();
       inviteState.busy('Inviting…');
       try {
-        const created = await post('/api/v1/users', { name: name.value, email: email.value, role: role.value, password: password.value }, 'Inviting the user');
+        const created = await post('/api/v1/users', { name: name.value, email: email.value, role: role.value, password: password.value || undefined }, 'Inviting the user');
         invite.reset();
         showFieldErrors(invite, null);
-        inviteState.ok(`${created.name} can sign in as ${created.email} with the password you chose. Their API key for integrations (shown once): ${created.apiKey}`);
+        if (created.inviteUrl) clear(inviteState, inviteLink(created), ` Their API key for integrations (shown once): ${created.apiKey}`);
+        else inviteState.textContent = `${created.name} can sign in as ${created.email} with the password you chose. Their API key for integrations (shown once): ${created.apiKey}`;
+        inviteState.className = 'status ok';
         page(true);
       } catch (error) {
         failWith(invite, inviteState, error);
@@ -112,7 +124,7 @@ function users(root) {
   },
   h('h2', {}, 'Invite a user'),
   h('div', { class: 'grid' }, field('Name', name), field('Email', email), field('Role', role),
-    field('Initial password', password, 'At least 10 characters; tell it to them, they can change it under Account.')),
+    field('Initial password (optional)', password, 'Leave empty to get an invitation link to send them; or set one, tell it to them, and they can change it under Account.')),
   h('button', {
     type: 'button', class: 'secondary', onclick: () => {
       const bytes = crypto.getRandomValues(new Uint8Array(12));
@@ -126,6 +138,16 @@ function users(root) {
     h('thead', {}, h('tr', {}, ['Name', 'Email', 'Role', 'State', 'Actions'].map(c => h('th', { scope: 'col' }, c)))), rows)),
   more, state, invite);
   page(true);
+}
+
+/** An invitation link to hand on, selectable and copyable; it is shown this once. */
+function inviteLink(user) {
+  const link = h('input', { type: 'text', readOnly: true, value: user.inviteUrl, name: 'inviteUrl', onfocus: e => e.target.select() });
+  const until = new Date(user.inviteExpiresAt).toLocaleString();
+  return h('span', { class: 'invite-link' },
+    `Send this link to ${user.name} (${user.email}); it works once, until ${until}: `,
+    field('Invitation link', link),
+    h('button', { type: 'button', class: 'small secondary', onclick: () => navigator.clipboard?.writeText(user.inviteUrl) }, 'Copy link'));
 }
 
 function templates(root) {

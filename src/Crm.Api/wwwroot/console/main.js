@@ -1,6 +1,6 @@
 import { api, get, del, useAntiforgery, whenSignedOut } from './api.js';
 import { h, clear, status } from './ui.js';
-import { signInPage, accountPage } from './signin.js';
+import { signInPage, accountPage, invitePage } from './signin.js';
 import { Inbox } from './inbox.js';
 import { chatPage } from './chat.js';
 import { clientPage, newClientPage } from './client.js';
@@ -114,11 +114,16 @@ function route() {
   const path = location.hash.replace(/^#/, '') || '/inbox';
   // The skip link leads past the header and inbox, which the sign-in page does not have.
   document.querySelector('.skip').hidden = !session.me;
+  if (!session.me && path.startsWith('/invite/')) {
+    app.removeAttribute('aria-busy');
+    invitePage(app, decodeURIComponent(path.slice('/invite/'.length)));
+    return;
+  }
   if (!session.me) {
     app.removeAttribute('aria-busy');
     session.shell = false;
     delete document.body.dataset.section;
-    if (app.querySelector('.signin-page')) return;
+    if (app.querySelector('.signin-page:not(.invite-page)')) return;
     signInPage(app, sessionStorage.getItem('crm-signed-out'));
     sessionStorage.removeItem('crm-signed-out');
     return;
@@ -140,6 +145,7 @@ function route() {
   else if (section === 'clients' && id) session.view = clientPage(view, id);
   else if (section === 'admin') session.view = adminPage(view, id ?? 'users');
   else if (section === 'account') session.view = accountPage(view);
+  else if (section === 'invite') clear(view, h('p', { class: 'status error' }, `You are signed in as ${session.me.email}. To accept an invitation, sign out first or open the link in a private window.`));
   else clear(view, h('div', { class: 'empty' }, h('h1', {}, 'Inbox'), h('p', {}, 'Pick a chat on the left, or search for a client.')));
   // A page opened from the inbox, or from the page it replaces, takes the focus, so Tab continues in it.
   const active = document.activeElement;
