@@ -36,6 +36,29 @@ public sealed record Heap(long HeapBytes, long CommittedBytes, int Activations, 
     public int Of(string typeFragment) => ActivationsByType.Where(p => p.Key.Contains(typeFragment, StringComparison.OrdinalIgnoreCase)).Sum(p => p.Value);
 }
 
+/// <summary>
+/// CPU time used so far, in ms, from /proc: by one process (user + system) and by the whole machine (all cores, busy).
+/// Differences over a scenario divided by its requests give the CPU each request cost, a figure that holds up on a
+/// shared machine where latencies and rates do not.
+/// </summary>
+public sealed record CpuTime(double ProcessMs, double MachineMs)
+{
+    private const double MsPerTick = 10; // USER_HZ is 100 on Linux
+
+    public static CpuTime Of(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var process = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        var busy = cpu.Take(8).Sum() - cpu[3] - cpu[4]; // all but idle and iowait
+        return new CpuTime(process * MsPerTick, busy * MsPerTick);
+    }
+
+    public static CpuTime operator -(CpuTime a, CpuTime b) => new(a.ProcessMs - b.ProcessMs, a.MachineMs - b.MachineMs);
+}
+
 public static class Db
 {
     /// <summary>Messages of the tenant whose text starts with the marker: how many of a scenario's messages are stored.</summary>

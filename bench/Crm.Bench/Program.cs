@@ -98,6 +98,7 @@ async Task<int> RunAsync()
     using var twilio = new FakeTwilio(int.Parse(Opt("twilio-port"), inv));
     var results = new List<ScenarioResult>();
     var notes = new List<string>();
+    var cpuPerRequest = new List<string>();
     await using var connections = new ConnectionSampler(db);
 
     var runId = Guid.NewGuid().ToString("N")[..6];
@@ -207,12 +208,19 @@ async Task<int> RunAsync()
     foreach (var (name, run) in scenarios.Where(s => only is null || s.Name.StartsWith(only, StringComparison.Ordinal)))
     {
         var first = results.Count;
+        var cpuBefore = CpuTime.Of(apiPid);
         results.Add(await run());
         foreach (var r in results.Skip(first))
             Console.WriteLine($"  {r.Name}: {r.Throughput:0}/s p99 {r.P99:0.0} ms, {r.Errors} errors{(r.FirstError is null ? "" : " (first: " + Trim(r.FirstError) + ")")}");
         // Requests the load generator gave up on may still run in the server; the next scenario starts once it is idle again.
         await SettleAsync();
+        var used = CpuTime.Of(apiPid) - cpuBefore;
+        var main = results[first];
+        if (main.Errors == 0 && main.Ok > 0)
+            cpuPerRequest.Add(string.Create(inv, $"{main.Name} {used.ProcessMs / main.Ok:0.00} / {used.MachineMs / main.Ok:0.00}"));
     }
+    notes.Add("CPU per request, in ms, API process / whole machine (API, PostgreSQL, load generator), over each scenario without errors until the server was idle again: "
+        + (cpuPerRequest.Count == 0 ? "none" : string.Join("; ", cpuPerRequest)) + ".");
 
     async Task SettleAsync()
     {
