@@ -37,26 +37,85 @@ public sealed record Heap(long HeapBytes, long CommittedBytes, int Activations, 
 }
 
 /// <summary>
-/// CPU time used so far, in ms, from /proc: by one process (user + system) and by the whole machine (all cores, busy).
-/// Differences over a scenario divided by its requests give the CPU each request cost, a figure that holds up on a
-/// shared machine where latencies and rates do not.
+/// CPU time used so far, in ms, from /proc: by the API process, by every PostgreSQL server process, by this load
+/// generator and by the whole machine (all cores, busy). Differences over a scenario divided by its requests give
+/// what each request cost and where, a figure that holds up on a shared machine where latencies and rates do not.
 /// </summary>
-public sealed record CpuTime(double ProcessMs, double MachineMs)
+public sealed record CpuTime(double ApiMs, double PostgresMs, double LoadMs, double MachineMs)
 {
     private const double MsPerTick = 10; // USER_HZ is 100 on Linux
 
-    public static CpuTime Of(int pid)
+    public static CpuTime Of(int apiPid)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var process = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        double postgres = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Process(pid) is ("postgres", var ms))
+                postgres += ms;
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
             .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
         var busy = cpu.Take(8).Sum() - cpu[3] - cpu[4]; // all but idle and iowait
-        return new CpuTime(process * MsPerTick, busy * MsPerTick);
+        return new CpuTime(Process(apiPid)?.Ms ?? 0, postgres, Process(Environment.ProcessId)?.Ms ?? 0, busy * MsPerTick);
     }
 
-    public static CpuTime operator -(CpuTime a, CpuTime b) => new(a.ProcessMs - b.ProcessMs, a.MachineMs - b.MachineMs);
+    /// <summary>A process's command name and its CPU time (user + system), or null when it is gone.</summary>
+    private static (string Name, double Ms)? Process(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            var fields = stat[(close + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return (stat[(stat.IndexOf('(') + 1)..close], ticks * MsPerTick);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    public static CpuTime operator -(CpuTime a, CpuTime b) =>
+        new(a.ApiMs - b.ApiMs, a.PostgresMs - b.PostgresMs, a.LoadMs - b.LoadMs, a.MachineMs - b.MachineMs);
+
+    public string PerRequest(long requests) => string.Create(CultureInfo.InvariantCulture,
+        $"{ApiMs / requests:0.00} / {PostgresMs / requests:0.00} / {LoadMs / requests:0.00} / {(MachineMs - ApiMs - PostgresMs - LoadMs) / requests:0.00}");
+}
+
+/// <summary>
+/// Where PostgreSQL's time goes, when the server was started with pg_stat_statements preloaded
+/// (<c>CRM_PG_EXTRA_CONF="shared_preload_libraries = 'pg_stat_statements'" ./crm bench</c>); a no-op otherwise.
+/// </summary>
+public static class Statements
+{
+    public static async Task<bool> ResetAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var check = new NpgsqlCommand("select current_setting('shared_preload_libraries') like '%pg_stat_statements%'", connection);
+        if (!(bool)(await check.ExecuteScalarAsync())!)
+            return false;
+        await using var reset = new NpgsqlCommand("create extension if not exists pg_stat_statements; select pg_stat_statements_reset()", connection);
+        await reset.ExecuteNonQueryAsync();
+        return true;
+    }
+
+    /// <summary>The statements that took the most time since the reset: total ms, calls, ms per call, rows, text.</summary>
+    public static async Task<string> TopAsync(string connectionString, int count = 15)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand("""
+            select round(total_exec_time::numeric, 0), calls, round((total_exec_time / calls)::numeric, 3), rows,
+                   regexp_replace(left(query, 110), '\s+', ' ', 'g')
+            from pg_stat_statements order by total_exec_time desc limit $1
+            """, connection);
+        cmd.Parameters.Add(new() { Value = count });
+        var text = new System.Text.StringBuilder("total ms | calls | ms/call | rows | statement\n");
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            text.AppendLine($"{reader.GetDecimal(0)} | {reader.GetInt64(1)} | {reader.GetDecimal(2)} | {reader.GetInt64(3)} | {reader.GetString(4)}");
+        return text.ToString();
+    }
 }
 
 public static class Db

@@ -205,6 +205,7 @@ async Task<int> RunAsync()
         ("webhook → event", EndToEndAsync),
     };
     var only = options.GetValueOrDefault("only");
+    var statements = await Statements.ResetAsync(db);
     foreach (var (name, run) in scenarios.Where(s => only is null || s.Name.StartsWith(only, StringComparison.Ordinal)))
     {
         var first = results.Count;
@@ -217,9 +218,11 @@ async Task<int> RunAsync()
         var used = CpuTime.Of(apiPid) - cpuBefore;
         var main = results[first];
         if (main.Errors == 0 && main.Ok > 0)
-            cpuPerRequest.Add(string.Create(inv, $"{main.Name} {used.ProcessMs / main.Ok:0.00} / {used.MachineMs / main.Ok:0.00}"));
+            cpuPerRequest.Add($"{main.Name} {used.PerRequest(main.Ok)}");
     }
-    notes.Add("CPU per request, in ms, API process / whole machine (API, PostgreSQL, load generator), over each scenario without errors until the server was idle again: "
+    if (statements)
+        Console.WriteLine("PostgreSQL statements during the scenarios (pg_stat_statements):\n" + await Statements.TopAsync(db));
+    notes.Add("CPU per request, in ms: API process / PostgreSQL (all its processes) / load generator / everything else on the machine, over each scenario without errors, from its start until the server was idle again: "
         + (cpuPerRequest.Count == 0 ? "none" : string.Join("; ", cpuPerRequest)) + ".");
 
     async Task SettleAsync()

@@ -99,6 +99,7 @@ maintenance_work_mem = 128MB
 max_wal_size = 2GB
 log_line_prefix = '%m [%p] %d '
 log_min_duration_statement = 1000
+${CRM_PG_EXTRA_CONF:-}
 EOF
   if ! as_pg "$bin/pg_ctl" start -s -w -t 60 -D "$data" -l "$dir/pg.log" >/dev/null 2>&1; then
     tail -n 20 "$dir/pg.log" >&2 2>/dev/null || true
