@@ -14,9 +14,12 @@ public sealed class CrmProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _output = new();
 
-    private CrmProcess(Process process, string baseUrl) => (_process, BaseUrl) = (process, baseUrl);
+    private CrmProcess(Process process, string baseUrl, int siloPort) => (_process, BaseUrl, SiloPort) = (process, baseUrl, siloPort);
 
     public string BaseUrl { get; }
+
+    /// <summary>The port of its silo (of the co-hosted one for Crm.Api): how Orleans' silo addresses name this process.</summary>
+    public int SiloPort { get; }
 
     /// <summary>The last lines the process wrote (warnings and errors), for a failing test to show.</summary>
     public string RecentOutput
@@ -68,14 +71,15 @@ public sealed class CrmProcess : IAsyncDisposable
         info.Environment["ConnectionStrings__Crm"] = connectionString;
         info.Environment["CRM_SYSTEM_KEY"] = CrmApiFactory.SystemKey;
         info.Environment["Crm__ClusterId"] = clusterId;
-        info.Environment["Crm__SiloPort"] = PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var siloPort = PostgresServer.FreePort();
+        info.Environment["Crm__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["Crm__GatewayPort"] = PostgresServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["Crm__Channels__PublicBaseUrl"] = baseUrl;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in environment)
             info.Environment[key] = value;
         var process = Process.Start(info)!;
-        var crm = new CrmProcess(process, baseUrl);
+        var crm = new CrmProcess(process, baseUrl, siloPort);
         process.OutputDataReceived += (_, e) => crm.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => crm.Keep(e.Data);
         process.BeginOutputReadLine();
