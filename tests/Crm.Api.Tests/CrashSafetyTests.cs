@@ -99,12 +99,16 @@ public sealed class CrashSafetyTests
             fake.FailNext(503, 20500, "Service unavailable");
         var crm = await CrmProcess.StartAsync(db, NewClusterId(), ProcessScenario.TwilioEnvironment(tenantId, fake));
         using var http = crm.Client(key);
-        var queued = new List<string>();
+        var chatIds = new List<string>();
         for (var i = 0; i < 5; i++)
         {
             var client = await (await http.PostAsJsonAsync("/api/v1/clients", new { firstName = $"Queued{i}", contacts = new[] { new { type = "phone", value = $"+1415555{7000 + i}" } } })).BodyAsync();
-            var chat = await (await http.GetAsync($"/api/v1/clients/{client.Str("id")}/chat")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-            var sent = await http.PostAsJsonAsync($"/api/v1/chats/{chat.Str("id")}/messages", new { text = $"your order {i} shipped" });
+            chatIds.Add((await (await http.GetAsync($"/api/v1/clients/{client.Str("id")}/chat")).BodyAsync()).Str("id"));
+        }
+        // Sent together, so that every first attempt fails well before the first retry is due (2 s after its failure).
+        var queued = new List<string>();
+        foreach (var sent in await Task.WhenAll(chatIds.Select((chatId, i) => http.PostAsJsonAsync($"/api/v1/chats/{chatId}/messages", new { text = $"your order {i} shipped" }))))
+        {
             Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
             queued.Add((await sent.BodyAsync()).Str("id"));
         }
@@ -122,7 +126,15 @@ public sealed class CrashSafetyTests
             recorded => recorded == queued.Count, "every failed first attempt is recorded in its chat's outbox");
         crm.Kill();
         await using var restarted = await CrmProcess.StartAsync(db, NewClusterId(), ProcessScenario.TwilioEnvironment(tenantId, fake));
-        await Channel.EventuallyAsync(() => Task.FromResult(fake.Accepted.Count), n => n >= queued.Count, "every queued message reaches the provider", seconds: 150);
+        try
+        {
+            await Channel.EventuallyAsync(() => Task.FromResult(fake.Accepted.Count), n => n >= queued.Count, "every queued message reaches the provider", seconds: 150);
+        }
+        catch (TimeoutException e)
+        {
+            var statuses = await ProcessScenario.TextsAsync(db, "select text || ': ' || status || coalesce(' ' || error_code, '') from messages where tenant_id = $1 order by text", tenantId);
+            throw new TimeoutException($"{e.Message}; the messages: {string.Join("; ", statuses)}; the provider saw {fake.Sends.Count} attempts", e);
+        }
         await Task.Delay(2000);
 
         var delivered = fake.Accepted.Select(s => s.Form["Body"]).ToList();
