@@ -20,9 +20,26 @@ public static class CrmSiloExtensions
         return options;
     }
 
-    public static string GetCrmConnectionString(this IConfiguration configuration) =>
-        configuration.GetConnectionString("Crm")
-        ?? throw new InvalidOperationException("ConnectionStrings:Crm is not set (or run with Crm:Storage=Memory).");
+    /// <summary>
+    /// <c>ConnectionStrings:Crm</c>, with two defaults where it does not set them: pooled connections are not reset when
+    /// returned (nothing here leaves session state behind: no SET, temporary table or LISTEN, and the migration lock
+    /// has an unpooled connection of its own), and statements used often are prepared. Together they took a cold
+    /// grain read from about 0.95 to 0.6 ms of PostgreSQL CPU in the bench. Set <c>Max Auto Prepare=0</c> behind a
+    /// pooler in transaction mode.
+    /// </summary>
+    public static string GetCrmConnectionString(this IConfiguration configuration)
+    {
+        var configured = configuration.GetConnectionString("Crm")
+            ?? throw new InvalidOperationException("ConnectionStrings:Crm is not set (or run with Crm:Storage=Memory).");
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured }.Keys
+            .Cast<string>().Select(key => key.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
+        var builder = new NpgsqlConnectionStringBuilder(configured);
+        if (!given.Contains("NORESETONCLOSE"))
+            builder.NoResetOnClose = true;
+        if (!given.Contains("MAXAUTOPREPARE"))
+            builder.MaxAutoPrepare = 64;
+        return builder.ConnectionString;
+    }
 
     /// <summary>Grains, storage and clustering of a Crm silo, on PostgreSQL or, for tests and demos, in memory.</summary>
     public static ISiloBuilder AddCrmSilo(this ISiloBuilder silo, IConfiguration configuration)
