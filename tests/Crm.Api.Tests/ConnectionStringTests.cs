@@ -4,17 +4,25 @@ using Npgsql;
 
 namespace Crm.Api.Tests;
 
-/// <summary>Crm prepares its frequent statements and keeps pooled connections' state unless the operator's connection string says otherwise.</summary>
+/// <summary>
+/// Pooled connections keep their state, and Orleans' key lookups are prepared while Crm's own tenant-wide statements
+/// are not, unless the operator's connection string says otherwise.
+/// </summary>
 public sealed class ConnectionStringTests
 {
     [Fact]
     public void DefaultsApplyWhereTheConnectionStringIsSilent()
     {
-        var used = new NpgsqlConnectionStringBuilder(Configured("Host=db;Username=crm").GetCrmConnectionString());
+        var configuration = Configured("Host=db;Username=crm");
+        var crm = new NpgsqlConnectionStringBuilder(configuration.GetCrmConnectionString());
+        var orleans = new NpgsqlConnectionStringBuilder(configuration.GetOrleansConnectionString());
 
-        Assert.Equal("db", used.Host);
-        Assert.True(used.NoResetOnClose);
-        Assert.Equal(64, used.MaxAutoPrepare);
+        Assert.Equal(("db", "crm"), (crm.Host, crm.Username));
+        Assert.Equal(("db", "crm"), (orleans.Host, orleans.Username));
+        Assert.True(crm.NoResetOnClose);
+        Assert.True(orleans.NoResetOnClose);
+        Assert.Equal(0, crm.MaxAutoPrepare);
+        Assert.Equal(64, orleans.MaxAutoPrepare);
     }
 
     [Theory]
@@ -22,10 +30,13 @@ public sealed class ConnectionStringTests
     [InlineData("Host=db;maxautoprepare=0;NoResetOnClose=false")]
     public void WhatTheOperatorSetIsKept(string configured)
     {
-        var used = new NpgsqlConnectionStringBuilder(Configured(configured).GetCrmConnectionString());
+        var configuration = Configured(configured);
 
-        Assert.Equal(0, used.MaxAutoPrepare);
-        Assert.False(used.NoResetOnClose);
+        foreach (var used in new[] { configuration.GetCrmConnectionString(), configuration.GetOrleansConnectionString() }.Select(s => new NpgsqlConnectionStringBuilder(s)))
+        {
+            Assert.Equal(0, used.MaxAutoPrepare);
+            Assert.False(used.NoResetOnClose);
+        }
     }
 
     private static IConfiguration Configured(string connectionString) =>
