@@ -117,16 +117,42 @@ internal sealed partial class ChatGrain
         _deliveryTimer = this.RegisterGrainTimer(DeliverDueAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
     }
 
+    // The timer is the outbox's only clock while the grain is active: whatever fails in one pass (a storage write,
+    // the reminder service while the cluster loses a silo), the next pass is scheduled, a little later after a failure.
     private async Task DeliverDueAsync(CancellationToken cancellationToken)
     {
-        if (Chat.Outbox.Count > 0)
-            await EnsureReminderAsync();
-        foreach (var entry in Chat.Outbox.Where(e => e.NextAttemptAt <= clock.Now()).ToList())
-            await DeliverAsync(entry);
-
-        if (Chat.Outbox.Count > 0)
-            ScheduleDelivery(Max(TimeSpan.FromMilliseconds(50), Chat.Outbox.Min(e => e.NextAttemptAt) - clock.Now()));
+        var failed = false;
+        try
+        {
+            // Registered before the first attempt, so that a silo dying during it leaves the chat to be woken up; a
+            // registration that fails does not hold the delivery back, and the next pass tries it again.
+            if (Chat.Outbox.Count > 0)
+            {
+                try
+                {
+                    await EnsureReminderAsync();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    LogReminderFailed(logger, e, ChatId);
+                }
+            }
+            foreach (var entry in Chat.Outbox.Where(e => e.NextAttemptAt <= clock.Now()).ToList())
+                await DeliverAsync(entry);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            failed = true;
+            LogPassFailed(logger, e, ChatId);
+        }
+        finally
+        {
+            if (Chat.Outbox.Count > 0)
+                ScheduleDelivery(Max(failed ? FailedPassPause : TimeSpan.FromMilliseconds(50), Chat.Outbox.Min(e => e.NextAttemptAt) - clock.Now()));
+        }
     }
+
+    private static readonly TimeSpan FailedPassPause = TimeSpan.FromSeconds(1);
 
     private async Task DeliverAsync(OutboxEntry entry)
     {
@@ -240,6 +266,12 @@ internal sealed partial class ChatGrain
             : message.ContactValue;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox reminder of chat {ChatId} could not be registered; delivery goes on and the next pass tries again")]
+    private static partial void LogReminderFailed(ILogger logger, Exception exception, string chatId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A delivery pass of chat {ChatId} failed; the next one follows in a second")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception, string chatId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery of message {MessageId} will be retried (attempt {Attempt}, {ErrorCode})")]
     private static partial void LogRetry(ILogger logger, string messageId, int attempt, string? errorCode);
