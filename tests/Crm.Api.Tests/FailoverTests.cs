@@ -59,13 +59,13 @@ public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
             // Every chat answers again: the grains of the dead silo live on the others.
             var servedAgainAfter = load.ServedAgainAfter(killedAt);
             output.WriteLine("API log:\n" + api.RecentOutput);
+            output.WriteLine($"killed at {killedAt.TotalSeconds:F1} s (silo {silos.IndexOf(victim)} of 3, holding the tenant's grain); every chat served again {servedAgainAfter.TotalSeconds:F1} s later; {load}");
+            output.WriteLine(load.Timeline(killedAt));
             await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(distinct provider_message_id) from messages where tenant_id = $1 and direction = 'inbound'", tenantId),
                 n => n >= load.AcknowledgedWebhooks.Count, "every acknowledged webhook is stored", seconds: 120);
             await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1 and direction = 'outbound' and status = 'queued'", tenantId),
                 n => n == 0, "every queued message has left the outbox", seconds: 150);
             await Task.Delay(2000);
-            output.WriteLine($"killed at {killedAt.TotalSeconds:F1} s (silo {silos.IndexOf(victim)} of 3, holding the tenant's grain); every chat served again {servedAgainAfter.TotalSeconds:F1} s later; {load}");
-            output.WriteLine(load.Timeline(killedAt));
             var interrupted = await ProcessScenario.TextsAsync(db, "select text from messages where tenant_id = $1 and status = 'failed' and error_code = 'interrupted'", tenantId);
 
             Assert.True(load.AcknowledgedWebhooks.Count > 50 && load.QueuedSends.Count > 20, $"too little load: {load}");
@@ -85,6 +85,9 @@ public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         finally
         {
+            // Warnings and errors of the silos, for a failing run to show what the grains went through.
+            for (var i = 0; i < silos.Count; i++)
+                output.WriteLine($"silo {i} log:\n{silos[i].RecentOutput}");
             foreach (var silo in silos)
                 await silo.DisposeAsync();
         }
