@@ -5,10 +5,8 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCrmSettingsFile();
 var crm = builder.Configuration.GetCrmOptions();
-if (crm.Role == ApiRole.Client && crm.Storage != StorageMode.Postgres)
-    throw new InvalidOperationException("Crm:Role=Client needs PostgreSQL storage: the silos find each other and the API through it.");
 // In a cluster the silos migrate at start; an API client node migrates only when asked to.
-if (crm.Storage == StorageMode.Postgres && (crm.Role == ApiRole.CoHosted || args.Contains("migrate")))
+if (crm.Role == ApiRole.CoHosted || args.Contains("migrate"))
     await CrmDatabase.MigrateAsync(builder.Configuration.GetCrmConnectionString());
 if (args.Contains("migrate"))
     return;
@@ -36,7 +34,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.AddCrmDataProtection(crm.Storage);
+builder.Services.AddCrmDataProtection();
 builder.Services.AddCrmAuthorization();
 builder.Services.AddCrmRateLimiting(builder.Configuration);
 builder.Services.AddInvites(builder.Configuration);

@@ -5,8 +5,6 @@ using Crm.Silo;
 // /health/ready on Crm:HealthPort (ready = this silo is an active member of the cluster).
 var builder = WebApplication.CreateBuilder(args);
 var crm = builder.Configuration.GetCrmOptions();
-if (crm.Storage != StorageMode.Postgres)
-    throw new InvalidOperationException("A standalone silo needs PostgreSQL storage (Crm:Storage=Postgres): the cluster meets there.");
 
 // Every silo migrates at start; DbUp's journal makes this a no-op once done. Start the first silo alone
 // before the others when the schema changes, or run `Crm.Silo.Host migrate` as a deployment step.

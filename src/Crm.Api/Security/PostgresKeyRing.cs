@@ -1,5 +1,4 @@
 using System.Xml.Linq;
-using Crm.Silo;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -39,15 +38,12 @@ internal sealed class PostgresKeyRing(NpgsqlDataSource db) : IXmlRepository
 
 public static class CrmDataProtection
 {
-    /// <summary>One application name on every node; on PostgreSQL one key ring for all, in memory mode the default (this host only).</summary>
-    public static IServiceCollection AddCrmDataProtection(this IServiceCollection services, StorageMode storage)
+    /// <summary>One application name and one key ring in PostgreSQL for every node.</summary>
+    public static IServiceCollection AddCrmDataProtection(this IServiceCollection services)
     {
         services.AddDataProtection().SetApplicationName(PostgresKeyRing.ApplicationName);
-        if (storage == StorageMode.Postgres)
-        {
-            services.AddOptions<KeyManagementOptions>()
-                .Configure<NpgsqlDataSource>((options, db) => options.XmlRepository = new PostgresKeyRing(db));
-        }
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<NpgsqlDataSource>((options, db) => options.XmlRepository = new PostgresKeyRing(db));
         return services;
     }
 }

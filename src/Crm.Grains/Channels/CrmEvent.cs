@@ -40,7 +40,7 @@ public static class EventTypes
 
 public static class StreamNames
 {
-    /// <summary>The stream provider of the events: durable ADO.NET streams on PostgreSQL, memory streams in memory mode.</summary>
+    /// <summary>The stream provider of the events: durable streams on PostgreSQL.</summary>
     public const string Provider = "crm";
 
     /// <summary>

@@ -1,7 +1,5 @@
 namespace Crm.Silo;
 
-public enum StorageMode { Postgres, Memory }
-
 /// <summary>
 /// How Crm.Api takes part in the cluster: <c>CoHosted</c> runs a silo in the API process (one process, the default);
 /// <c>Client</c> makes the API an Orleans client of silos run by Crm.Silo.Host (PostgreSQL only).
@@ -13,7 +11,6 @@ public sealed class CrmOptions
 {
     public const string SectionName = "Crm";
 
-    public StorageMode Storage { get; set; } = StorageMode.Postgres;
     public ApiRole Role { get; set; } = ApiRole.CoHosted;
     public string ClusterId { get; set; } = "crm";
     public string ServiceId { get; set; } = "crm";

@@ -43,7 +43,7 @@ public static class CrmSiloExtensions
     private static string ConnectionString(IConfiguration configuration, bool prepared)
     {
         var configured = configuration.GetConnectionString("Crm")
-            ?? throw new InvalidOperationException("ConnectionStrings:Crm is not set (or run with Crm:Storage=Memory).");
+            ?? throw new InvalidOperationException("ConnectionStrings:Crm is not set.");
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured }.Keys
             .Cast<string>().Select(key => key.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
         var builder = new NpgsqlConnectionStringBuilder(configured);
@@ -54,25 +54,18 @@ public static class CrmSiloExtensions
         return builder.ConnectionString;
     }
 
-    /// <summary>Grains, storage and clustering of a Crm silo, on PostgreSQL or, for tests and demos, in memory.</summary>
+    /// <summary>Grains, storage and clustering of a Crm silo on PostgreSQL.</summary>
     public static ISiloBuilder AddCrmSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
         var options = configuration.GetCrmOptions();
         silo.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
-        if (options.Storage == StorageMode.Memory)
-        {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
-        }
+        var connectionString = configuration.GetOrleansConnectionString();
+        // Loopback unless told the address other nodes reach this silo at (then it listens on all interfaces).
+        if (string.IsNullOrEmpty(options.AdvertisedAddress))
+            silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
         else
-        {
-            var connectionString = configuration.GetOrleansConnectionString();
-            // Loopback unless told the address other nodes reach this silo at (then it listens on all interfaces).
-            if (string.IsNullOrEmpty(options.AdvertisedAddress))
-                silo.ConfigureEndpoints(System.Net.IPAddress.Loopback, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: false);
-            else
-                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
-            silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
-        }
+            silo.ConfigureEndpoints(System.Net.IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+        silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         silo.Services.AddCrmProviders(configuration);
         silo.Services.AddSingleton<ChannelRouter>();
         silo.Services.AddSingleton<IChannelSender>(sp => new MeteredChannelSender(sp.GetRequiredService<ChannelRouter>()));
@@ -104,11 +97,19 @@ public static class CrmSiloExtensions
         services.AddCrmChannelEdge(configuration);
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<GroupCommit>();
-        services.AddSingleton<IStreamAppender, GroupCommitStreamAppender>();
+        services.AddStreamAppender();
         services.AddSingleton<IInboundGateway, StreamInboundGateway>();
         services.AddSingleton<IChatStore, PostgresChatStore>();
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
         return services;
+    }
+
+    /// <summary>One appender serves both ways onto a stream: alone (<see cref="IStreamAppender"/>) or inside another write (<see cref="IStreamRows"/>).</summary>
+    private static void AddStreamAppender(this IServiceCollection services)
+    {
+        services.AddSingleton<GroupCommitStreamAppender>();
+        services.AddSingleton<IStreamAppender>(sp => sp.GetRequiredService<GroupCommitStreamAppender>());
+        services.AddSingleton<IStreamRows>(sp => sp.GetRequiredService<GroupCommitStreamAppender>());
     }
 
     /// <summary>How long a stream message waits for a consumer before it is dead-lettered: an outage this long loses nothing.</summary>
@@ -168,25 +169,6 @@ public static class CrmSiloExtensions
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.Services.Configure<Orleans.Serialization.SystemTextJsonGrainStorageSerializerOptions>(o => CrmJson.Configure(o.JsonSerializerOptions));
 
-        if (configuration.GetCrmOptions().Storage == StorageMode.Memory)
-        {
-            silo.AddMemoryGrainStorage(StorageNames.Crm);
-            silo.AddMemoryGrainStorage(StorageNames.PubSub);
-            silo.AddMemoryStreams(StreamNames.Provider);
-            silo.AddMemoryStreams(StreamNames.InboundProvider, streams => streams.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly));
-            silo.Services.AddSingleton<IStreamAppender, ProviderStreamAppender>();
-            silo.UseInMemoryReminderService();
-            silo.Services.AddSingleton<MemoryClientIndex>();
-            silo.Services.AddSingleton<IClientIndex>(sp => sp.GetRequiredService<MemoryClientIndex>());
-            silo.Services.AddSingleton<MemoryChatStore>();
-            silo.Services.AddSingleton<IChatStore>(sp => sp.GetRequiredService<MemoryChatStore>());
-            silo.Services.AddSingleton<IAuditLog, MemoryAuditLog>();
-            silo.Services.AddSingleton<MemoryAttachmentStore>();
-            silo.Services.AddSingleton<IAttachmentStore>(sp => sp.GetRequiredService<MemoryAttachmentStore>());
-            silo.Services.AddSingleton<IRetentionStore, MemoryRetentionStore>();
-            return silo;
-        }
-
         var connectionString = configuration.GetOrleansConnectionString();
         // Clearing a state deletes its row: an erased client, chat or released contact leaves nothing behind.
         silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString, o.DeleteStateOnClear) = (Invariant, connectionString, true));
@@ -204,7 +186,7 @@ public static class CrmSiloExtensions
         silo.AddCrmStreams(configuration);
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(configuration.GetCrmConnectionString()));
         silo.Services.AddSingleton<GroupCommit>();
-        silo.Services.AddSingleton<IStreamAppender, GroupCommitStreamAppender>();
+        silo.Services.AddStreamAppender();
         silo.Services.AddSingleton<IClientIndex, PostgresClientIndex>();
         silo.Services.AddSingleton<IChatStore, PostgresChatStore>();
         silo.Services.AddSingleton<IAuditLog, PostgresAuditLog>();

@@ -10,11 +10,13 @@ using Orleans.Streams;
 
 namespace Crm.Silo;
 
-/// <summary>Memory mode: the stream provider's own producer, one item per call.</summary>
-internal sealed class ProviderStreamAppender(IClusterClient cluster) : IStreamAppender
+/// <summary>
+/// The row that puts one item on a durable stream, as a statement a store adds to its own group-commit write: the
+/// change and the event that announces it then commit together or not at all.
+/// </summary>
+internal interface IStreamRows
 {
-    public Task AppendAsync<T>(StreamId stream, T item) =>
-        cluster.GetStreamProvider(StreamNames.ProviderOf(stream)).GetStream<T>(stream).OnNextAsync(item);
+    NpgsqlBatchCommand Enqueue<T>(StreamId stream, T item);
 }
 
 /// <summary>
@@ -24,7 +26,7 @@ internal sealed class ProviderStreamAppender(IClusterClient cluster) : IStreamAp
 /// so delivery order per queue, retries and dead letters are unchanged. What this buys: a webhook acknowledged after
 /// its append no longer waits for a commit of its own.
 /// </summary>
-internal sealed class GroupCommitStreamAppender : IStreamAppender
+internal sealed class GroupCommitStreamAppender : IStreamAppender, IStreamRows
 {
     private const string Insert = """
         INSERT INTO OrleansStreamMessage (ServiceId, ProviderId, QueueId, Dequeued, VisibleOn, ExpiresOn, CreatedOn, ModifiedOn, Payload)
@@ -44,7 +46,9 @@ internal sealed class GroupCommitStreamAppender : IStreamAppender
         _payloads = new(() => new BatchPayload(services.GetRequiredService<Orleans.Serialization.Serializer>()));
     }
 
-    public Task AppendAsync<T>(StreamId stream, T item)
+    public Task AppendAsync<T>(StreamId stream, T item) => _commit.WriteAsync(Enqueue(stream, item));
+
+    public NpgsqlBatchCommand Enqueue<T>(StreamId stream, T item)
     {
         var provider = StreamNames.ProviderOf(stream);
         // The provider's own mapper, so an appended row lands in the queue its producer would have chosen.
@@ -56,7 +60,7 @@ internal sealed class GroupCommitStreamAppender : IStreamAppender
         p.AddWithValue("queue", queues.GetQueueForStream(stream).ToString());
         p.AddWithValue("expiry", _expirySeconds);
         p.AddWithValue("payload", NpgsqlDbType.Bytea, _payloads.Value.Of(stream, item));
-        return _commit.WriteAsync(statement);
+        return statement;
     }
 
     /// <summary>
