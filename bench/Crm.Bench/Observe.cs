@@ -285,3 +285,73 @@ public sealed class EventStream : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>
+/// The database's own count of work: commits (<c>pg_stat_database.xact_commit</c> of the Crm database) and, when
+/// pg_stat_statements is loaded, statements executed (every call but BEGIN, COMMIT and ROLLBACK). Differences over
+/// a scenario divided by its requests give the statements and commits each request cost; the bench's own probes
+/// (two a second) are a rounding error beside hundreds of requests a second.
+/// </summary>
+public sealed record DbWork(long Commits, long? Statements)
+{
+    public static async Task<DbWork> OfAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var commits = new NpgsqlCommand("select xact_commit from pg_stat_database where datname = current_database()", connection);
+        var committed = (long)(await commits.ExecuteScalarAsync())!;
+        await using var loaded = new NpgsqlCommand("select count(*) > 0 from pg_extension where extname = 'pg_stat_statements'", connection);
+        if (!(bool)(await loaded.ExecuteScalarAsync())!)
+            return new DbWork(committed, null);
+        await using var statements = new NpgsqlCommand("""
+            select coalesce(sum(calls), 0)::bigint from pg_stat_statements
+             where dbid = (select oid from pg_database where datname = current_database())
+               and upper(left(ltrim(query), 6)) not in ('BEGIN', 'COMMIT', 'ROLLBA', 'START ')
+            """, connection);
+        return new DbWork(committed, (long)(await statements.ExecuteScalarAsync())!);
+    }
+
+    public static DbWork operator -(DbWork a, DbWork b) => new(a.Commits - b.Commits, a.Statements - b.Statements);
+
+    public string PerRequest(long requests) => string.Create(CultureInfo.InvariantCulture,
+        $"{(Statements is { } s ? (s / (double)requests).ToString("0.0", CultureInfo.InvariantCulture) : "–")} / {Commits / (double)requests:0.00}");
+}
+
+/// <summary>
+/// A previous report (docs/benchmarks.md of the last full run): each scenario's achieved rate, p99 and ratio to that
+/// run's pgbench ceiling, shown beside this run's figures so a change is read as a ratio, not against a noisy absolute.
+/// </summary>
+public sealed class Baseline
+{
+    private readonly Dictionary<string, string[]> _rows = new(StringComparer.Ordinal);
+
+    public string Date { get; private set; } = "";
+
+    public static Baseline Read(string? path)
+    {
+        var baseline = new Baseline();
+        if (path is null || !File.Exists(path))
+            return baseline;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.StartsWith("- Date: ", StringComparison.Ordinal))
+                baseline.Date = line["- Date: ".Length..];
+            if (!line.StartsWith("| ", StringComparison.Ordinal) || line.StartsWith("| scenario", StringComparison.Ordinal))
+                continue;
+            var cells = line.Split('|').Select(c => c.Trim()).ToArray();
+            if (cells.Length > 8)
+                baseline._rows[cells[1]] = cells;
+        }
+        return baseline;
+    }
+
+    /// <summary>"rate /s, p99 ms, ratio" of the scenario in the earlier run, or a dash when it had no such row.</summary>
+    public string Of(string scenario)
+    {
+        if (!_rows.TryGetValue(scenario, out var cells))
+            return "–";
+        var ratio = cells[8].Length > 0 ? $" = {cells[8]} ×" : "";
+        // The earlier report's columns: name, offered, achieved, p50, p95, p99, errors, ratio.
+        return cells[6].Length > 0 ? $"{cells[3]}/s{ratio}, p99 {cells[6]}" : $"{cells[3]}/s";
+    }
+}
