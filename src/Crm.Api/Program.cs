@@ -14,9 +14,13 @@ if (args.Contains("dead-letters"))
 {
     var connectionString = builder.Configuration.GetCrmConnectionString();
     if (args.Contains("--replay"))
-        Console.WriteLine($"{await StreamDeadLetters.ReplayAsync(connectionString, crm.ServiceId)} dead letters put back on their queues");
-    foreach (var (queue, count, oldest) in await StreamDeadLetters.ListAsync(connectionString, crm.ServiceId))
-        Console.WriteLine($"{queue}: {count} dead letters, oldest died {oldest:u}");
+        Console.WriteLine($"{await StreamDeadLetters.ReplayAsync(connectionString)} dead letters put back on their queues");
+    foreach (var queue in await StreamDeadLetters.ListAsync(connectionString))
+    {
+        Console.WriteLine($"{queue.Provider} queue {queue.Number}: {queue.Count} dead letters, oldest died {queue.OldestDeadAt:u}");
+        foreach (var (reason, count) in queue.Reasons)
+            Console.WriteLine($"  {count} x {reason}");
+    }
     return;
 }
 

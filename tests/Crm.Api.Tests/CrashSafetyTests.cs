@@ -18,11 +18,11 @@ public sealed class CrashSafetyTests
     private static async Task<string> StreamTablesAsync(string connectionString)
     {
         var lines = await ProcessScenario.TextsAsync(connectionString, """
-            select 'queued ' || queueid || ': ' || count(*) || ' rows, dequeued ' || string_agg(dequeued::text, ',' order by messageid)
-                   || ', next visible in ' || coalesce(extract(epoch from min(visibleon) - now())::int::text, '-') || ' s'
-              from orleansstreammessage group by queueid
+            select 'queued ' || provider || '-' || queue || ': ' || count(*) || ' rows, attempts ' || string_agg(attempts::text, ',' order by id)
+                   || ', next visible in ' || coalesce(extract(epoch from min(visible_at) - now())::int::text, '-') || ' s'
+              from stream_queue group by provider, queue
             union all
-            select 'dead ' || queueid || ': ' || count(*) || ' rows' from orleansstreamdeadletter group by queueid
+            select 'dead ' || provider || '-' || queue || ': ' || count(*) || ' rows' from stream_dead_letters group by provider, queue
             """);
         return lines.Count == 0 ? "stream tables: empty" : "stream tables:\n" + string.Join('\n', lines);
     }

@@ -8,8 +8,11 @@ using Orleans.TestingHost;
 namespace Crm.Grains.Tests;
 
 /// <summary>An in-process Orleans cluster whose grain state and stores are a real PostgreSQL database of its own.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
+    /// <summary>Configuration of this fixture's cluster beyond its database (a fixture of its own may set more).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public string ConnectionString { get; private set; } = "";
     public IGrainFactory Grains => Cluster.Client;
@@ -21,7 +24,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         ConnectionString = await PostgresServer.CreateDatabaseAsync();
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Crm"] = ConnectionString })
+            .AddInMemoryCollection(new Dictionary<string, string?>(Settings) { ["ConnectionStrings:Crm"] = ConnectionString })
             .Build();
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>

@@ -90,4 +90,10 @@ public interface IChannelSender
 public interface IStreamAppender
 {
     Task AppendAsync<T>(StreamId stream, T item);
+
+    /// <summary>
+    /// Deletes what the tenant's stream queues and dead letters still hold about the subjects: the events about a
+    /// client (its id) and the inbound messages of a contact (its grain key, <see cref="ContactRules.GrainKey"/>).
+    /// </summary>
+    Task EraseAsync(string tenantId, IReadOnlyCollection<string> subjects);
 }

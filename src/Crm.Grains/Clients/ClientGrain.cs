@@ -7,6 +7,7 @@ internal sealed class ClientGrain(
     [PersistentState("client", StorageNames.Crm)] IPersistentState<ClientState> state,
     IClientIndex index,
     IAuditLog audit,
+    IStreamAppender streams,
     TimeProvider clock) : Grain, IClientGrain
 {
     private string TenantId => Ids.Split(this.GetPrimaryKeyString()).TenantId;
@@ -151,6 +152,8 @@ internal sealed class ClientGrain(
         // interrupted erasure is finished by calling it again.
         await ReleaseAsync(Profile.Contacts);
         var chat = await GrainFactory.GetGrain<IChatGrain>(this.GetPrimaryKeyString()).EraseAsync();
+        // What the streams still hold: undelivered or dead-lettered events about the client and messages from its contacts.
+        await streams.EraseAsync(TenantId, [ClientId, .. Profile.Contacts.Select(c => ContactRules.GrainKey(TenantId, c.Type, c.Value))]);
         await index.RemoveAsync(TenantId, ClientId);
         var erased = new ClientErasure { ClientId = ClientId, Contacts = Profile.Contacts.Count, Messages = chat.Messages, Attachments = chat.Attachments };
         await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "client.erased", "client", ClientId, ClientId,

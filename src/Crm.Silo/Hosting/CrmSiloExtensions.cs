@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Storage;
-using Orleans.Streams;
 
 namespace Crm.Silo;
 
@@ -110,52 +109,6 @@ public static class CrmSiloExtensions
         services.AddSingleton<GroupCommitStreamAppender>();
         services.AddSingleton<IStreamAppender>(sp => sp.GetRequiredService<GroupCommitStreamAppender>());
         services.AddSingleton<IStreamRows>(sp => sp.GetRequiredService<GroupCommitStreamAppender>());
-    }
-
-    /// <summary>How long a stream message waits for a consumer before it is dead-lettered: an outage this long loses nothing.</summary>
-    public static readonly TimeSpan StreamExpiry = TimeSpan.FromDays(7);
-
-    /// <summary>
-    /// The durable <c>inbound</c> and <c>events</c> streams on PostgreSQL, messages kept for <see cref="StreamExpiry"/>;
-    /// silos and clients must use the same partitions. Inbound messages have a provider of their own with implicit
-    /// subscriptions only (<see cref="StreamNames.InboundProvider"/>).
-    /// </summary>
-    public static void AddCrmStreams(this ISiloBuilder silo, IConfiguration configuration)
-    {
-        foreach (var (name, pubSub) in StreamProviders)
-            silo.AddAdoNetStreams(name, streams =>
-            {
-                streams.ConfigureAdoNet(builder => builder.Configure(o => ConfigureStreams(o, configuration)));
-                streams.ConfigurePartitioning(configuration.GetCrmOptions().StreamPartitions);
-                streams.ConfigureStreamPubSub(pubSub);
-            });
-    }
-
-    public static void AddCrmStreams(this IClientBuilder client, IConfiguration configuration)
-    {
-        foreach (var (name, pubSub) in StreamProviders)
-            client.AddAdoNetStreams(name, streams =>
-            {
-                streams.ConfigureAdoNet(builder => builder.Configure(o => ConfigureStreams(o, configuration)));
-                streams.ConfigurePartitioning(configuration.GetCrmOptions().StreamPartitions);
-                streams.ConfigureStreamPubSub(pubSub);
-            });
-    }
-
-    private static readonly (string Name, StreamPubSubType PubSub)[] StreamProviders =
-    [
-        (StreamNames.Provider, StreamPubSubType.ExplicitGrainBasedAndImplicit),
-        (StreamNames.InboundProvider, StreamPubSubType.ImplicitOnly),
-    ];
-
-    private static void ConfigureStreams(Orleans.Configuration.AdoNetStreamOptions options, IConfiguration configuration)
-    {
-        (options.Invariant, options.ConnectionString) = (Invariant, configuration.GetOrleansConnectionString());
-        options.ExpiryTimeout = StreamExpiry;
-        options.MaxAttempts = 10;
-
-        // What a crashed silo had taken becomes visible again after this; a contact grain takes milliseconds per message.
-        options.VisibilityTimeout = TimeSpan.FromSeconds(30);
     }
 
     /// <summary>Grain state, reminders and the Crm stores, without clustering (test clusters bring their own).</summary>

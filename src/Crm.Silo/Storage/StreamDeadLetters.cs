@@ -3,44 +3,54 @@ using Npgsql;
 namespace Crm.Silo;
 
 /// <summary>
-/// Stream messages that failed every delivery attempt (or outlived their expiry) wait in the dead-letter table.
-/// Once the cause is fixed, an operator puts them back on their queue, where the stream delivers them like new;
-/// the consumers drop what they already have, so replaying twice stores nothing twice.
+/// Stream items that failed every delivery wait in <c>stream_dead_letters</c> with the reason. Once the cause is
+/// fixed, an operator puts them back on their queue, where they are delivered like new; the consumers drop what they
+/// already have, so replaying twice stores nothing twice.
 /// </summary>
 public static class StreamDeadLetters
 {
-    /// <summary>Dead letters per queue of the service, with the oldest death: what a replay would put back.</summary>
-    public static async Task<IReadOnlyList<(string Queue, long Count, DateTimeOffset OldestDeadOn)>> ListAsync(string connectionString, string serviceId)
+    /// <summary>The dead letters of one queue: how many, the oldest death, and how many died of each reason.</summary>
+    public sealed record Queue(string Provider, int Number, long Count, DateTimeOffset OldestDeadAt, IReadOnlyList<(string Reason, long Count)> Reasons);
+
+    /// <summary>What a replay would put back, queue by queue, reasons most frequent first.</summary>
+    public static async Task<IReadOnlyList<Queue>> ListAsync(string connectionString)
     {
         await using var db = NpgsqlDataSource.Create(connectionString);
         await using var command = db.CreateCommand("""
-            select queueid, count(*), min(deadon) from orleansstreamdeadletter
-             where serviceid = $1 and payload is not null group by queueid order by queueid
+            select provider, queue, reason, count(*), min(dead_at) from stream_dead_letters
+             group by provider, queue, reason order by provider, queue, count(*) desc, reason
             """);
-        command.Parameters.AddWithValue(serviceId);
-        var queues = new List<(string, long, DateTimeOffset)>();
+        var queues = new List<Queue>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
-            queues.Add((reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        {
+            var (provider, number, reason, count, oldest) =
+                (reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4));
+            if (queues is [.., var last] && last.Provider == provider && last.Number == number)
+                queues[^1] = last with
+                {
+                    Count = last.Count + count,
+                    OldestDeadAt = oldest < last.OldestDeadAt ? oldest : last.OldestDeadAt,
+                    Reasons = [.. last.Reasons, (reason, count)],
+                };
+            else
+                queues.Add(new Queue(provider, number, count, oldest, [(reason, count)]));
+        }
         return queues;
     }
 
     /// <summary>
-    /// Moves every dead letter of the service that still has its payload back to its queue, visible at once with a
-    /// fresh attempt count and expiry, in one statement. Returns how many went back.
+    /// Moves every dead letter back to its queue, visible at once with its attempts reset, in one statement. Returns
+    /// how many went back.
     /// </summary>
-    public static async Task<long> ReplayAsync(string connectionString, string serviceId)
+    public static async Task<long> ReplayAsync(string connectionString)
     {
         await using var db = NpgsqlDataSource.Create(connectionString);
         await using var command = db.CreateCommand("""
-            with revived as (
-                delete from orleansstreamdeadletter where serviceid = $1 and payload is not null
-                returning serviceid, providerid, queueid, messageid, createdon, payload)
-            insert into orleansstreammessage (serviceid, providerid, queueid, messageid, dequeued, visibleon, expireson, createdon, modifiedon, payload)
-            select serviceid, providerid, queueid, messageid, 0, now(), now() + $2, createdon, now(), payload from revived
+            with revived as (delete from stream_dead_letters returning *)
+            insert into stream_queue (id, provider, queue, stream_namespace, stream_key, tenant_id, subject, payload, attempts, visible_at, created_at)
+            select id, provider, queue, stream_namespace, stream_key, tenant_id, subject, payload, 0, now(), created_at from revived
             """);
-        command.Parameters.AddWithValue(serviceId);
-        command.Parameters.AddWithValue(CrmSiloExtensions.StreamExpiry);
         return await command.ExecuteNonQueryAsync();
     }
 }

@@ -1,0 +1,65 @@
+using Crm.Grains;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using Orleans.Runtime.Providers;
+using Orleans.Streams;
+
+namespace Crm.Silo;
+
+/// <summary>
+/// The durable <c>inbound</c> and <c>events</c> streams on Crm's PostgreSQL queue tables (migration 0016). Silos pull
+/// and deliver; clients (API nodes, external services) produce and subscribe. Both must use the same partitions.
+/// Inbound messages have a provider of their own with implicit subscriptions only (<see cref="StreamNames.InboundProvider"/>).
+/// </summary>
+public static class CrmStreams
+{
+    private static readonly (string Name, StreamPubSubType PubSub)[] Providers =
+    [
+        (StreamNames.Provider, StreamPubSubType.ExplicitGrainBasedAndImplicit),
+        (StreamNames.InboundProvider, StreamPubSubType.ImplicitOnly),
+    ];
+
+    public static void AddCrmStreams(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var options = CrmStreamOptions.From(configuration);
+        AddQueueServices(silo.Services, configuration);
+        silo.AddOutgoingGrainCallFilter<StreamDeliveryErrors>();
+        foreach (var (name, pubSub) in Providers)
+            silo.AddPersistentStreams(name, Factory(configuration, options), streams =>
+            {
+                streams.ConfigureStreamPubSub(pubSub);
+                streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+                {
+                    o.GetQueueMsgsTimerPeriod = options.PollPeriod;
+                    // One delivery per lease. Orleans retries a failing delivery until this much time has passed (default
+                    // 1 minute, during which the stream's next items waited: a visitor's next message took a minute); the
+                    // retries are ours instead, per row with backoff, while the stream goes on. Orleans checks the time
+                    // before each try, the first included, and waits the delivery backoff after a failure, so a limit
+                    // equal to that wait allows exactly one try and holds a failing stream for 100 ms.
+                    o.MaxEventDeliveryTime = StreamBackoff.DeliveryPause;
+                }));
+                streams.ConfigureBackoffProvider((_, _) => (IMessageDeliveryBackoffProvider)StreamBackoff.Delivery);
+                streams.ConfigureBackoffProvider((_, _) => (IQueueReaderBackoffProvider)StreamBackoff.Reader);
+            });
+    }
+
+    public static void AddCrmStreams(this IClientBuilder client, IConfiguration configuration)
+    {
+        var options = CrmStreamOptions.From(configuration);
+        AddQueueServices(client.Services, configuration);
+        foreach (var (name, pubSub) in Providers)
+            client.AddPersistentStreams(name, Factory(configuration, options), streams => streams.ConfigureStreamPubSub(pubSub));
+    }
+
+    private static Func<IServiceProvider, string, IQueueAdapterFactory> Factory(IConfiguration configuration, CrmStreamOptions options) =>
+        (services, name) => new PostgresQueueAdapterFactory(name, configuration.GetCrmOptions().StreamPartitions, options, services);
+
+    private static void AddQueueServices(IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton<StreamQueueRows>();
+        // Orleans' connection string: the pullers' statements are keyed by queue and prepared once used.
+        services.TryAddSingleton(_ => new PostgresStreamQueue(NpgsqlDataSource.Create(configuration.GetOrleansConnectionString())));
+    }
+}

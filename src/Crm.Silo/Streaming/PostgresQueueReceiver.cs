@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
+using Orleans.Streams;
+
+namespace Crm.Silo;
+
+/// <summary>
+/// Pulls one queue for the pulling agent that owns it: leases a batch of rows per call, deletes a batch of delivered
+/// rows per call. Failed deliveries are the failure handler's (<see cref="PostgresStreamFailureHandler"/>).
+/// </summary>
+internal sealed partial class PostgresQueueReceiver(
+    string provider,
+    QueueId queue,
+    PostgresStreamQueue rows,
+    Serializer<CrmBatchContainer> serializer,
+    CrmStreamOptions options,
+    ILogger<PostgresQueueReceiver> logger) : IQueueAdapterReceiver
+{
+    private readonly int _queue = (int)queue.GetNumericId();
+    private readonly Dictionary<long, DateTime> _held = [];
+    private long _sequence;
+
+    public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
+
+    [Obsolete("Use the overload which accepts a CancellationToken.")]
+    public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount) => GetQueueMessagesAsync(maxCount, CancellationToken.None);
+
+    public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
+    {
+        var max = maxCount < 0 ? options.BatchSize : Math.Min(maxCount, options.BatchSize);
+        var leased = await rows.LeaseAsync(provider, _queue, max, options.VisibilityTimeout, cancellationToken);
+        var batches = new List<IBatchContainer>(leased.Count);
+        lock (_held)
+        {
+            ForgetExpiredLeases();
+            foreach (var row in leased)
+                _held[row.Id] = row.LeasedUntil;
+        }
+        foreach (var lease in leased)
+        {
+            var row = lease;
+            if (row.Attempts > options.MaxAttempts)
+            {
+                // Leased that often without an outcome: the silo delivering it stopped each time, perhaps because of it.
+                await BuryAsync(row, $"{row.Attempts - 1} deliveries ended without an outcome (the silo pulling the queue stopped)");
+                continue;
+            }
+            CrmBatchContainer? batch;
+            try
+            {
+                batch = serializer.Deserialize(row.Payload);
+            }
+            catch (Exception e)
+            {
+                batch = null;
+                row = row with { LastError = StreamDeliveryErrors.Describe(e) };
+            }
+            if (batch is null)
+            {
+                await BuryAsync(row, "The payload cannot be read");
+                continue;
+            }
+            batch.Token = new CrmStreamToken(++_sequence, 0, row.Id, row.Attempts);
+            batches.Add(batch);
+        }
+        return batches;
+    }
+
+    [Obsolete("Use the overload which accepts a CancellationToken.")]
+    public Task MessagesDeliveredAsync(IList<IBatchContainer> messages) => MessagesDeliveredAsync(messages, CancellationToken.None);
+
+    /// <summary>Every subscriber has taken these (Orleans' cache passes on only what no delivery failed for).</summary>
+    public async Task MessagesDeliveredAsync(IList<IBatchContainer> messages, CancellationToken cancellationToken)
+    {
+        var ids = messages.OfType<CrmBatchContainer>().Select(m => m.Token!.RowId).ToArray();
+        if (ids.Length == 0)
+            return;
+        await rows.DeleteAsync(ids, cancellationToken);
+        lock (_held)
+        {
+            foreach (var id in ids)
+                _held.Remove(id);
+        }
+    }
+
+    /// <summary>The queue goes to another puller (a silo joined or is leaving): what this one leased and did not finish goes back at once.</summary>
+    public async Task Shutdown(TimeSpan timeout)
+    {
+        List<(long, DateTime)> held;
+        lock (_held)
+        {
+            ForgetExpiredLeases();
+            held = _held.Select(h => (h.Key, h.Value)).ToList();
+            _held.Clear();
+        }
+        if (held.Count == 0)
+            return;
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await rows.ReleaseAsync(held, cancel.Token);
+        }
+        catch (Exception e)
+        {
+            // They come back when their lease runs out.
+            LogReleaseFailed(logger, held.Count, provider, _queue, e);
+        }
+    }
+
+    /// <summary>A lease that ran out is no longer this puller's to give back (and a failed delivery changed its row's lease).</summary>
+    private void ForgetExpiredLeases()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var (id, until) in _held)
+            if (until <= now)
+                _held.Remove(id);
+    }
+
+    private async Task BuryAsync(PostgresStreamQueue.Leased row, string reason)
+    {
+        await rows.BuryAsync(row.Id, row.Attempts, reason, row.LastError);
+        CrmMetrics.StreamDeadLetters.Add(1, new KeyValuePair<string, object?>("provider", provider));
+        LogBuried(logger, row.Id, provider, _queue, reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream row {RowId} of {Provider} queue {Queue} went to the dead letters: {Reason}")]
+    private static partial void LogBuried(ILogger logger, long rowId, string provider, int queue, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give back {Rows} leased rows of {Provider} queue {Queue}; they return when their lease ends")]
+    private static partial void LogReleaseFailed(ILogger logger, int rows, string provider, int queue, Exception exception);
+}

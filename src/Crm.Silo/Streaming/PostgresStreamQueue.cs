@@ -1,0 +1,131 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Crm.Silo;
+
+/// <summary>
+/// The statements of the stream tables (migration 0016), one place for all of them. The pullers' statements run on a
+/// data source of their own with Orleans' connection string, so they are prepared once used: a poll of an empty queue
+/// then costs about 0.05 ms of round trip instead of 0.1 with planning (pgbench on loopback).
+/// </summary>
+internal sealed class PostgresStreamQueue(NpgsqlDataSource db) : IAsyncDisposable
+{
+    /// <summary>A leased row: its payload and its receipt (the attempt it is on and the time its lease ends).</summary>
+    public sealed record Leased(long Id, int Attempts, DateTime LeasedUntil, byte[] Payload, string? LastError);
+
+    /// <summary>The row that queues one batch; the caller runs it, alone or inside its own transaction.</summary>
+    public static NpgsqlBatchCommand Insert(string provider, int queue, StreamId stream, string tenantId, string subject, byte[] payload)
+    {
+        var statement = new NpgsqlBatchCommand("""
+            insert into stream_queue (provider, queue, stream_namespace, stream_key, tenant_id, subject, payload)
+            values ($1, $2, $3, $4, $5, $6, $7)
+            """);
+        var p = statement.Parameters;
+        p.AddWithValue(provider);
+        p.AddWithValue(queue);
+        p.AddWithValue(stream.GetNamespace() ?? "");
+        p.AddWithValue(stream.GetKeyAsString());
+        p.AddWithValue(tenantId);
+        p.AddWithValue(subject);
+        p.AddWithValue(NpgsqlDbType.Bytea, payload);
+        return statement;
+    }
+
+    /// <summary>Deletes what a tenant's queues and dead letters hold about the subjects, in the caller's transaction.</summary>
+    public static NpgsqlBatchCommand[] Erase(string tenantId, IReadOnlyCollection<string> subjects) =>
+    [
+        Statement("delete from stream_queue where tenant_id = $1 and subject = any($2)", tenantId, subjects.ToArray()),
+        Statement("delete from stream_dead_letters where tenant_id = $1 and subject = any($2)", tenantId, subjects.ToArray()),
+    ];
+
+    /// <summary>
+    /// Leases up to <paramref name="max"/> visible rows of a queue, oldest first, answered in row order: each is hidden
+    /// for <paramref name="visibility"/> and its attempts go up by one. Rows another puller holds are skipped. The ids
+    /// are collected first and the update finds each by its key, whatever the (often stale) statistics of a table that
+    /// fills and empties within seconds say (migration 0014 measured 95 ms for a join planned for one row).
+    /// </summary>
+    public async Task<List<Leased>> LeaseAsync(string provider, int queue, int max, TimeSpan visibility, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("""
+            with due as (
+                select id from stream_queue
+                 where provider = $1 and queue = $2 and visible_at <= now()
+                 order by visible_at, id
+                 limit $3
+                 for update skip locked)
+            update stream_queue q
+               set attempts = q.attempts + 1, visible_at = now() + $4
+             where q.id = any(array(select id from due))
+            returning q.id, q.attempts, q.visible_at, q.payload, q.last_error
+            """);
+        command.Parameters.AddWithValue(provider);
+        command.Parameters.AddWithValue(queue);
+        command.Parameters.AddWithValue(max);
+        command.Parameters.AddWithValue(visibility);
+        var rows = new List<Leased>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add(new Leased(reader.GetInt64(0), reader.GetInt32(1), reader.GetDateTime(2), reader.GetFieldValue<byte[]>(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4)));
+        rows.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return rows;
+    }
+
+    /// <summary>Rows every subscriber has taken.</summary>
+    public Task DeleteAsync(long[] ids, CancellationToken cancellationToken) =>
+        ExecuteAsync(cancellationToken, "delete from stream_queue where id = any($1)", ids);
+
+    /// <summary>A failed delivery: the row comes back after <paramref name="delay"/>, unless another lease has taken it since.</summary>
+    public Task RetryLaterAsync(long id, int attempts, TimeSpan delay, string? error) =>
+        ExecuteAsync(CancellationToken.None,
+            "update stream_queue set visible_at = now() + $3, last_error = coalesce($4, last_error) where id = $1 and attempts = $2",
+            id, attempts, delay, (object?)error ?? DBNull.Value);
+
+    /// <summary>Moves a row to the dead letters with the reason, unless another lease has taken it since.</summary>
+    public Task BuryAsync(long id, int attempts, string reason, string? error) =>
+        ExecuteAsync(CancellationToken.None, """
+            with dead as (delete from stream_queue where id = $1 and attempts = $2 returning *)
+            insert into stream_dead_letters (id, provider, queue, stream_namespace, stream_key, tenant_id, subject, payload,
+                                             attempts, visible_at, created_at, last_error, reason)
+            select id, provider, queue, stream_namespace, stream_key, tenant_id, subject, payload,
+                   attempts, visible_at, created_at, coalesce($4, last_error), $3
+              from dead
+            """, id, attempts, reason, (object?)error ?? DBNull.Value);
+
+    /// <summary>
+    /// Gives leased rows back at once (a puller handing its queue to another silo), with the attempt they were leased
+    /// for undone. Only rows still under the lease this puller took: one delivered, retried or re-leased since is left.
+    /// </summary>
+    public Task ReleaseAsync(IReadOnlyCollection<(long Id, DateTime LeasedUntil)> rows, CancellationToken cancellationToken) =>
+        ExecuteAsync(cancellationToken, """
+            update stream_queue q set visible_at = now(), attempts = q.attempts - 1
+              from unnest($1::bigint[], $2::timestamptz[]) as held(id, until)
+             where q.id = held.id and q.visible_at = held.until
+            """, rows.Select(r => r.Id).ToArray(), rows.Select(r => r.LeasedUntil).ToArray());
+
+    private static NpgsqlBatchCommand Statement(string sql, params object[] values)
+    {
+        var statement = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+            statement.Parameters.Add(new NpgsqlParameter { Value = value });
+        return statement;
+    }
+
+    /// <summary>Runs a row's insert alone, for a producer outside the group commit.</summary>
+    public async Task ExecuteAsync(NpgsqlBatchCommand statement, CancellationToken cancellationToken)
+    {
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(statement);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task ExecuteAsync(CancellationToken cancellationToken, string sql, params object[] values)
+    {
+        await using var command = db.CreateCommand(sql);
+        foreach (var value in values)
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => db.DisposeAsync();
+}
