@@ -18,6 +18,7 @@ public static class CrmMetrics
     public static readonly Counter<long> MessagesOut = Meter.CreateCounter<long>("crm.messages.out", "{message}", "Outbound sends handed to a provider, by transport and outcome.");
     public static readonly Histogram<double> DeliveryDuration = Meter.CreateHistogram<double>("crm.delivery.duration", "ms", "Time a provider took to accept or refuse one outbound send.");
     public static readonly Histogram<int> WritesPerCommit = Meter.CreateHistogram<int>("crm.group_commit.writes", "{write}", "Writes (messages, projection rows, audit records) that shared one commit.");
+    public static readonly Histogram<int> StatementsPerCommit = Meter.CreateHistogram<int>("crm.group_commit.statements", "{statement}", "Statements that shared one commit.");
     public static readonly Histogram<double> CommitWait = Meter.CreateHistogram<double>("crm.group_commit.wait", "ms", "Time a write waited in the group commit's queue before its transaction began.");
     public static readonly Counter<long> StreamRetries = Meter.CreateCounter<long>("crm.streams.retries", "{item}", "Stream items whose delivery failed and that wait for another attempt, by provider.");
     public static readonly Counter<long> StreamDeadLetters = Meter.CreateCounter<long>("crm.streams.dead_letters", "{item}", "Stream items moved to the dead letters, by provider.");
