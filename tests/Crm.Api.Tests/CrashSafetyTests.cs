@@ -54,7 +54,7 @@ public sealed class CrashSafetyTests
 
         Assert.NotEmpty(acknowledged);
         Assert.Equal(acknowledged.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenantId));
-        Assert.Equal(acknowledged.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from clients_index where tenant_id = $1", tenantId));
+        Assert.Equal(acknowledged.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from clients where tenant_id = $1", tenantId));
     }
 
     /// <summary>
@@ -86,7 +86,7 @@ public sealed class CrashSafetyTests
         // Well inside the 30 s after which a stalled delivery would be retried.
         await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1", tenantId),
             stored => stored == 2 * senders.Count, $"the returning senders' messages are stored\n{restarted.RecentOutput}", seconds: 20);
-        Assert.Equal(senders.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from clients_index where tenant_id = $1", tenantId));
+        Assert.Equal(senders.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from clients where tenant_id = $1", tenantId));
     }
 
     [Fact]

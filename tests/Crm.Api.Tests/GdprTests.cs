@@ -122,7 +122,7 @@ public sealed class GdprTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.OK, erase.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await tenant.Admin.GetAsync($"/api/v1/clients/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await tenant.Admin.PostAsync($"/api/v1/clients/{id}/restore", null)).StatusCode);
-        Assert.Equal(0, await ScalarAsync<long>("select count(*) from clients_index where tenant_id = @tenant", ("tenant", tenant.Id)));
+        Assert.Equal(0, await ScalarAsync<long>("select count(*) from clients where tenant_id = @tenant", ("tenant", tenant.Id)));
     }
 
     [Fact]
@@ -215,7 +215,8 @@ public sealed class GdprTests(ApiFixture fixture)
         select (select count(*) from messages where tenant_id = @tenant and (chat_id = @chat or client_id = @client))
              + (select count(*) from chats where tenant_id = @tenant and (chat_id = @chat or client_id = @client))
              + (select count(*) from chat_reads where tenant_id = @tenant and chat_id = @chat)
-             + (select count(*) from clients_index where tenant_id = @tenant and client_id = @client)
+             + (select count(*) from clients where tenant_id = @tenant and client_id = @client)
+             + (select count(*) from contacts where tenant_id = @tenant and (client_id = @client or value in (@phone, @email)))
              + (select count(*) from attachments where tenant_id = @tenant and id = @attachment)
              + (select count(*) from orleansstorage
                 where grainidextensionstring = @key

@@ -162,10 +162,17 @@ public sealed class ClientGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task StateSurvivesDeactivation()
+    public async Task AReactivatedClientReadsTheSameProfileContactsAndConsentFromItsRows()
     {
         var tenant = Fresh.Tenant();
-        var (grain, _) = await Fresh.ClientAsync(Grains, tenant, "Durable", new ContactDraft { Type = ContactType.Email, Value = "d@example.com" });
+        var grain = Grains.GetGrain<IClientGrain>(Ids.Key(tenant, Ids.New("cl")));
+        var created = await grain.CreateAsync(Fresh.Fields(("firstName", "Durable"), ("lastName", "Row"), ("gender", "other"), ("dateOfBirth", "1984-05-06"),
+            ("phone", "+14155550100"), ("comment", "kept")), [
+            new ContactDraft { Type = ContactType.Email, Value = "d@example.com" },
+            new ContactDraft { Type = ContactType.Phone, Value = "+14155550101" },
+        ], Fresh.Agent(tenant));
+        await grain.AddContactAsync(new ContactDraft { Type = ContactType.Telegram, Value = "@durable_row" }, Fresh.Agent(tenant));
+        await grain.SetConsentAsync(Transport.Whatsapp, true, "api", Fresh.Agent(tenant));
         await grain.SetConsentAsync(Transport.Email, false, "api", Fresh.Agent(tenant));
         var before = await grain.GetAsync();
 
@@ -173,7 +180,101 @@ public sealed class ClientGrainTests(ClusterFixture fixture)
         var after = await grain.GetAsync();
 
         Assert.Equal(CrmJsonOf(before), CrmJsonOf(after));
-        Assert.False(after!.Consent[Transport.Email].OptedIn);
+        Assert.Equal(["d@example.com", "+14155550101", "durable_row"], after!.Contacts.Select(c => c.Value));
+        Assert.False(after.Consent[Transport.Email].OptedIn);
+        var keys = new[] { Ids.Key(tenant, created.Value!.Id) }.Concat(after.Contacts.Select(c => ContactRules.GrainKey(tenant, c.Type, c.Value))).ToArray();
+        Assert.Equal(0, await fixture.CountAsync("select count(*) from orleansstorage where grainidextensionstring = any($1)", [keys]));
+    }
+
+    [Fact]
+    public async Task ALosingClaimCreatesNothingOfItsClient()
+    {
+        var tenant = Fresh.Tenant();
+        var contested = new ContactDraft { Type = ContactType.Phone, Value = "+14155550198" };
+        var racers = Enumerable.Range(0, 6).Select(i => (Grain: Grains.GetGrain<IClientGrain>(Ids.Key(tenant, Ids.New("cl"))), Free: new ContactDraft { Type = ContactType.Email, Value = $"racer{i}@example.com" })).ToList();
+
+        var results = await Task.WhenAll(racers.Select(r => r.Grain.CreateAsync(Fresh.Fields(("firstName", "Racer")), [r.Free, contested], Fresh.Agent(tenant))));
+
+        var winner = Assert.Single(results, r => r.IsOk).Value!;
+        var losers = racers.Where(r => Ids.Split(r.Grain.GetPrimaryKeyString()).Id != winner.Id).ToList();
+        Assert.All(results.Where(r => !r.IsOk), r => Assert.Equal("The phone contact '+14155550198' belongs to another client.", r.Detail));
+        foreach (var (grain, _) in losers)
+            Assert.Null(await grain.GetAsync());
+        Assert.Equal(1, await fixture.CountAsync("select count(*) from clients where tenant_id = $1", tenant));
+        Assert.Equal(2, await fixture.CountAsync("select count(*) from contacts where tenant_id = $1", tenant));
+        Assert.Equal(1, await fixture.CountAsync("select count(*) from audit_events where tenant_id = $1", tenant));
+        var freeAgain = await Fresh.ClientAsync(Grains, tenant, "Later", losers[0].Free);
+        Assert.Equal(losers[0].Free.Value, Assert.Single(freeAgain.Profile.Contacts).Value);
+    }
+
+    /// <summary>The audit record is written in the change's commit: when it cannot be written, neither is the change.</summary>
+    [Fact]
+    public async Task AnUpdateIsOneCommitWithItsAuditRecord()
+    {
+        var tenant = Fresh.Tenant();
+        var (grain, before) = await Fresh.ClientAsync(Grains, tenant, "Atomic");
+        var trigger = "refuse_audit_" + before.Id;
+        await fixture.CountAsync($"""
+            create function {trigger}() returns trigger language plpgsql as $$ begin raise exception 'audit refused'; end $$;
+            create trigger {trigger} before insert on audit_events for each row when (new.client_id = '{before.Id}') execute function {trigger}();
+            select 0
+            """);
+        try
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => grain.UpdateAsync(Fresh.Fields(("lastName", "Changed")), Fresh.Agent(tenant)));
+
+            Assert.Equal(0, await fixture.CountAsync("select count(*) from clients where tenant_id = $1 and last_name is not null", tenant));
+            Assert.Equal(1, await fixture.CountAsync("select version from clients where tenant_id = $1", tenant));
+            Assert.Equal(CrmJsonOf(before), CrmJsonOf(await grain.GetAsync()));
+        }
+        finally
+        {
+            await fixture.CountAsync($"drop trigger {trigger} on audit_events; drop function {trigger}(); select 0");
+        }
+        var retried = await grain.UpdateAsync(Fresh.Fields(("lastName", "Changed")), Fresh.Agent(tenant));
+        Assert.Equal("Changed", retried.Value!.LastName);
+        Assert.Equal(2, await fixture.CountAsync("select count(*) from audit_events where tenant_id = $1", tenant));
+    }
+
+    /// <summary>A crash after the new client's commit and before its chat stores the message: the message comes again.</summary>
+    [Fact]
+    public async Task AFirstMessageDeliveredAgainAfterTheClientsCommitGoesToThatClient()
+    {
+        var tenant = Fresh.Tenant();
+        var clientId = Ids.New("cl");
+        var phone = new ContactDraft { Type = ContactType.Phone, Value = "+14155550178" };
+        var inbound = Fresh.Inbound(tenant, "Anyone there?") with
+        {
+            ContactType = ContactType.Phone, ContactValue = phone.Value, Sender = new Sender { Type = SenderType.Sms, Address = phone.Value, DisplayName = "Max Weber" },
+        };
+        await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, clientId)).AdoptAsync(ContactRules.ProfileOf(inbound), phone, Actor.System(tenant));
+
+        var received = await Grains.GetGrain<IContactGrain>(ContactRules.GrainKey(tenant, phone.Type, phone.Value)).ReceiveAsync(inbound);
+
+        Assert.True(received.IsOk, $"{received.Outcome}: {received.Detail}");
+        Assert.Equal(clientId, received.Value!.Sender.ClientId);
+        Assert.Equal(1, await fixture.CountAsync("select count(*) from clients where tenant_id = $1", tenant));
+        Assert.Equal("Max", (await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, clientId)).GetAsync())!.FirstName);
+    }
+
+    [Fact]
+    public async Task AMessageFromARemovedContactCreatesANewClient()
+    {
+        var tenant = Fresh.Tenant();
+        var phone = new ContactDraft { Type = ContactType.Phone, Value = "+14155550179" };
+        var (first, profile) = await Fresh.ClientAsync(Grains, tenant, "First", phone);
+        var contact = Grains.GetGrain<IContactGrain>(ContactRules.GrainKey(tenant, phone.Type, phone.Value));
+        var inbound = Fresh.Inbound(tenant, "hello") with { ContactType = phone.Type, ContactValue = phone.Value };
+        var toFirst = await contact.ReceiveAsync(inbound);
+
+        await first.RemoveContactAsync(profile.Contacts[0].Id, Fresh.Agent(tenant));
+        var afterRemoval = await contact.ReceiveAsync(inbound with { ProviderMessageId = Ids.New("SM") });
+
+        Assert.Equal(profile.Id, toFirst.Value!.Sender.ClientId);
+        var second = afterRemoval.Value!.Sender.ClientId!;
+        Assert.NotEqual(profile.Id, second);
+        Assert.Equal(second, await contact.GetOwnerAsync());
+        Assert.Equal(phone.Value, Assert.Single((await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, second)).GetAsync())!.Contacts).Value);
     }
 
     [Fact]

@@ -166,26 +166,6 @@ public sealed class DeliveryTests(ClusterFixture fixture)
         Assert.NotNull(message.DeliveredAt);
     }
 
-    /// <summary>A crash between writing the contact's claim and the client leaves a claim without its client.</summary>
-    [Fact]
-    public async Task AMessageToAContactClaimedForAClientThatWasNeverWrittenCreatesThatClient()
-    {
-        var tenant = Fresh.Tenant();
-        var contact = Grains.GetGrain<IContactGrain>(ContactRules.GrainKey(tenant, ContactType.Phone, "+14155550178"));
-        var orphanedClaim = Ids.New("cl");
-        await contact.ClaimAsync(orphanedClaim);
-
-        var received = await contact.ReceiveAsync(Fresh.Inbound(tenant, "Anyone there?") with
-        {
-            ContactType = ContactType.Phone, ContactValue = "+14155550178", Sender = new Sender { Type = SenderType.Sms, Address = "+14155550178", DisplayName = "Max Weber" },
-        });
-
-        Assert.True(received.IsOk, $"{received.Outcome}: {received.Detail}");
-        var client = await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, orphanedClaim)).GetAsync();
-        Assert.Equal(("Max", "+14155550178"), (client?.FirstName, Assert.Single(client!.Contacts).Value));
-        Assert.Equal(orphanedClaim, received.Value!.Sender.ClientId);
-    }
-
     /// <summary>A widget polls its conversation (one owner read per poll) while the visitor keeps writing.</summary>
     [Fact]
     public async Task AContactAnswersReadsWhileABurstOfMessagesArrives()

@@ -1,18 +1,23 @@
 using System.Text.Json;
+using Orleans.Storage;
 
 namespace Crm.Grains;
 
+/// <summary>
+/// A client, kept in memory as its rows hold it: read on activation, and changed only by a commit that writes the
+/// client row, the contact rows the change claims or frees, and the audit record together.
+/// </summary>
 [GrainType("client")]
-internal sealed class ClientGrain(
-    [PersistentState("client", StorageNames.Crm)] IPersistentState<ClientState> state,
-    IClientIndex index,
-    IAuditLog audit,
-    IStreamAppender streams,
-    TimeProvider clock) : Grain, IClientGrain
+internal sealed class ClientGrain(IClientStore store, IStreamAppender streams, TimeProvider clock) : Grain, IClientGrain
 {
+    private StoredClient? _stored;
+
     private string TenantId => Ids.Split(this.GetPrimaryKeyString()).TenantId;
     private string ClientId => Ids.Split(this.GetPrimaryKeyString()).Id;
-    private ClientProfile? Profile => state.State.Profile;
+    private ClientProfile? Profile => _stored?.Profile;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        _stored = await store.ReadAsync(TenantId, ClientId);
 
     public async Task<Result<ClientProfile>> CreateAsync(ClientFields fields, IReadOnlyList<ContactDraft> contacts, Actor actor)
     {
@@ -26,34 +31,19 @@ internal sealed class ClientGrain(
         if (profile is null || errors.Any)
             return errors.ToResult<ClientProfile>();
 
-        var claimed = new List<Contact>();
-        foreach (var draft in drafts)
-        {
-            if (!await ClaimAsync(draft))
-            {
-                await ReleaseAsync(claimed);
-                return Result<ClientProfile>.Conflict($"The {EnumText.Of(draft.Type)} contact '{draft.Value}' belongs to another client.");
-            }
-            claimed.Add(new Contact { Id = Ids.New("ct"), Type = draft.Type, Value = draft.Value, CreatedAt = now, UpdatedAt = now });
-        }
-        profile = profile with { Contacts = claimed };
-
-        await SaveAsync(profile, actor, "client.created");
-        return Result<ClientProfile>.Ok(profile);
+        return await CreateRowAsync(profile with { Contacts = drafts.Select(d => NewContact(d, now)).ToList() }, actor);
     }
 
-    public async Task<Result<ClientProfile>> AdoptAsync(ClientFields fields, ContactDraft claimedContact, Actor actor)
+    public async Task<Result<ClientProfile>> AdoptAsync(ClientFields fields, ContactDraft contact, Actor actor)
     {
         if (Profile is not null)
-            return Result<ClientProfile>.Ok(Profile);
+            return Profile.Contacts.Any(c => c.Type == contact.Type && c.Value == contact.Value)
+                ? Result<ClientProfile>.Ok(Profile)
+                : Result<ClientProfile>.Conflict("The client already exists.");
         var now = clock.Now();
-        var errors = new Errors();
-        var profile = ClientRules.Apply(new ClientProfile { Id = ClientId, CreatedAt = now, UpdatedAt = now }, fields, errors)
-            ?? new ClientProfile { Id = ClientId, FirstName = claimedContact.Value, CreatedAt = now, UpdatedAt = now };
-        var contact = new Contact { Id = Ids.New("ct"), Type = claimedContact.Type, Value = claimedContact.Value, CreatedAt = now, UpdatedAt = now };
-
-        await SaveAsync(profile with { Contacts = [contact] }, actor, "client.created");
-        return Result<ClientProfile>.Ok(state.State.Profile!);
+        var profile = ClientRules.Apply(new ClientProfile { Id = ClientId, CreatedAt = now, UpdatedAt = now }, fields, new Errors())
+            ?? new ClientProfile { Id = ClientId, FirstName = contact.Value, CreatedAt = now, UpdatedAt = now };
+        return await CreateRowAsync(profile with { Contacts = [NewContact(contact, now)] }, actor);
     }
 
     public Task<ClientProfile?> GetAsync() => Task.FromResult(Profile);
@@ -67,9 +57,7 @@ internal sealed class ClientGrain(
         if (next is null)
             return errors.ToResult<ClientProfile>();
 
-        next = next with { UpdatedAt = clock.Now() };
-        await SaveAsync(next, actor, "client.updated", JsonSerializer.Serialize(fields.Values.Keys));
-        return Result<ClientProfile>.Ok(next);
+        return await ChangeAsync(next with { UpdatedAt = clock.Now() }, actor, "client.updated", JsonSerializer.Serialize(fields.Values.Keys));
     }
 
     public async Task<Result<ClientProfile>> DeleteAsync(Actor actor)
@@ -77,9 +65,7 @@ internal sealed class ClientGrain(
         if (Live() is { } problem)
             return problem;
         var now = clock.Now();
-        var next = Profile! with { DeletedAt = now, UpdatedAt = now };
-        await SaveAsync(next, actor, "client.deleted");
-        return Result<ClientProfile>.Ok(next);
+        return await ChangeAsync(Profile! with { DeletedAt = now, UpdatedAt = now }, actor, "client.deleted");
     }
 
     public async Task<Result<ClientProfile>> RestoreAsync(Actor actor)
@@ -88,9 +74,7 @@ internal sealed class ClientGrain(
             return Result<ClientProfile>.NotFound();
         if (Profile.DeletedAt is null)
             return Result<ClientProfile>.Ok(Profile);
-        var next = Profile with { DeletedAt = null, UpdatedAt = clock.Now() };
-        await SaveAsync(next, actor, "client.restored");
-        return Result<ClientProfile>.Ok(next);
+        return await ChangeAsync(Profile with { DeletedAt = null, UpdatedAt = clock.Now() }, actor, "client.restored");
     }
 
     public async Task<Result<Contact>> AddContactAsync(ContactDraft draft, Actor actor)
@@ -106,12 +90,13 @@ internal sealed class ClientGrain(
             return Result<Contact>.Ok(existing);
         if (Profile.Contacts.Count >= ClientRules.MaxContacts)
             return Result<Contact>.Invalid("value", $"A client has at most {ClientRules.MaxContacts} contacts.");
-        if (!await ClaimAsync(value))
-            return Result<Contact>.Conflict($"The {EnumText.Of(value.Type)} contact '{value.Value}' belongs to another client.");
 
         var now = clock.Now();
-        var contact = new Contact { Id = Ids.New("ct"), Type = value.Type, Value = value.Value, CreatedAt = now, UpdatedAt = now };
-        await SaveAsync(Profile with { Contacts = [.. Profile.Contacts, contact], UpdatedAt = now }, actor, "client.contact_added", JsonSerializer.Serialize(new { contactId = contact.Id, type = EnumText.Of(contact.Type) }));
+        var contact = NewContact(value, now);
+        var next = Profile with { Contacts = [.. Profile.Contacts, contact], UpdatedAt = now };
+        var data = JsonSerializer.Serialize(new { contactId = contact.Id, type = EnumText.Of(contact.Type) });
+        if (!await WriteAsync(next, actor, "client.contact_added", data, claimed: [contact]))
+            return Result<Contact>.Conflict(await RefusedClaimAsync([contact]));
         return Result<Contact>.Ok(contact);
     }
 
@@ -124,9 +109,9 @@ internal sealed class ClientGrain(
             return Result<ClientProfile>.NotFound("No such contact on this client.");
 
         var next = Profile with { Contacts = Profile.Contacts.Where(c => c.Id != contactId).ToList(), UpdatedAt = clock.Now() };
-        await SaveAsync(next, actor, "client.contact_removed", JsonSerializer.Serialize(new { contactId }));
-        await ReleaseAsync([contact]);
-        return Result<ClientProfile>.Ok(next);
+        var changed = await ChangeAsync(next, actor, "client.contact_removed", JsonSerializer.Serialize(new { contactId }), released: [contact]);
+        await TellReleasedAsync([contact]);
+        return changed;
     }
 
     public async Task<Result<ClientProfile>> SetConsentAsync(Transport transport, bool optedIn, string source, Actor actor)
@@ -134,13 +119,10 @@ internal sealed class ClientGrain(
         if (Live() is { } problem)
             return problem;
         var now = clock.Now();
-        var consent = new Dictionary<Transport, ConsentRecord>(Profile!.Consent)
-        {
-            [transport] = new ConsentRecord { OptedIn = optedIn, Source = source, At = now, ByUserId = actor.UserId },
-        };
-        var next = Profile with { Consent = consent, UpdatedAt = now };
-        await SaveAsync(next, actor, "client.consent_changed", JsonSerializer.Serialize(new { transport = EnumText.Of(transport), optedIn, source }));
-        return Result<ClientProfile>.Ok(next);
+        var consent = ClientRules.OrderConsent(Profile!.Consent.Where(c => c.Key != transport)
+            .Append(new(transport, new ConsentRecord { OptedIn = optedIn, Source = source, At = now, ByUserId = actor.UserId })));
+        var data = JsonSerializer.Serialize(new { transport = EnumText.Of(transport), optedIn, source });
+        return await ChangeAsync(Profile with { Consent = consent, UpdatedAt = now }, actor, "client.consent_changed", data);
     }
 
     public async Task<Result<ClientErasure>> EraseAsync(Actor actor)
@@ -148,17 +130,23 @@ internal sealed class ClientGrain(
         if (Profile is null)
             return Result<ClientErasure>.NotFound();
 
-        // Contacts first, so no new inbound message reaches this client; the state goes last, so an
-        // interrupted erasure is finished by calling it again.
-        await ReleaseAsync(Profile.Contacts);
+        // The contact values go first, and each contact grain lets go once the message it may be routing is stored:
+        // from then on no inbound message reaches this client, so the chat's erasure takes every message. The client
+        // row goes last, so an interrupted erasure is finished by calling it again.
+        var contacts = Profile.Contacts;
+        if (contacts.Count > 0)
+        {
+            await store.ReleaseContactsAsync(TenantId, ClientId);
+            _stored = _stored! with { Profile = Profile with { Contacts = [] } };
+            await TellReleasedAsync(contacts);
+        }
         var chat = await GrainFactory.GetGrain<IChatGrain>(this.GetPrimaryKeyString()).EraseAsync();
         // What the streams still hold: undelivered or dead-lettered events about the client and messages from its contacts.
-        await streams.EraseAsync(TenantId, [ClientId, .. Profile.Contacts.Select(c => ContactRules.GrainKey(TenantId, c.Type, c.Value))]);
-        await index.RemoveAsync(TenantId, ClientId);
-        var erased = new ClientErasure { ClientId = ClientId, Contacts = Profile.Contacts.Count, Messages = chat.Messages, Attachments = chat.Attachments };
-        await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "client.erased", "client", ClientId, ClientId,
+        await streams.EraseAsync(TenantId, [ClientId, .. contacts.Select(c => ContactRules.GrainKey(TenantId, c.Type, c.Value))]);
+        var erased = new ClientErasure { ClientId = ClientId, Contacts = contacts.Count, Messages = chat.Messages, Attachments = chat.Attachments };
+        await store.EraseAsync(TenantId, ClientId, AuditEvent.Of(actor, clock.Now(), "client.erased", "client", ClientId, ClientId,
             JsonSerializer.Serialize(new { contacts = erased.Contacts, messages = erased.Messages, attachments = erased.Attachments })));
-        await state.ClearStateAsync();
+        _stored = null;
         DeactivateOnIdle();
         return Result<ClientErasure>.Ok(erased);
     }
@@ -170,25 +158,69 @@ internal sealed class ClientGrain(
         _ => null,
     };
 
-    private async Task SaveAsync(ClientProfile profile, Actor actor, string action, string? data = null)
+    private static Contact NewContact(ContactDraft draft, DateTimeOffset now) =>
+        new() { Id = Ids.New("ct"), Type = draft.Type, Value = draft.Value, CreatedAt = now, UpdatedAt = now };
+
+    private async Task<Result<ClientProfile>> CreateRowAsync(ClientProfile profile, Actor actor)
     {
-        state.State.Profile = profile;
-        await state.WriteStateAsync();
-        // The search row and the audit record share a group commit; both follow the state they describe.
-        await Task.WhenAll(
-            index.UpsertAsync(TenantId, profile),
-            audit.AppendAsync(AuditEvent.Of(actor, profile.UpdatedAt, action, "client", ClientId, ClientId, data)));
+        if (!await WriteAsync(profile, actor, "client.created", claimed: profile.Contacts))
+            return Result<ClientProfile>.Conflict(await RefusedClaimAsync(profile.Contacts));
+        return Result<ClientProfile>.Ok(profile);
     }
 
-    private async Task<bool> ClaimAsync(ContactDraft contact)
+    /// <summary>A change that claims nothing: its row can only have moved on if another activation wrote it.</summary>
+    private async Task<Result<ClientProfile>> ChangeAsync(ClientProfile next, Actor actor, string action, string? data = null, IReadOnlyList<Contact>? released = null)
     {
-        var grain = GrainFactory.GetGrain<IContactGrain>(ContactRules.GrainKey(TenantId, contact.Type, contact.Value));
-        return await grain.ClaimAsync(ClientId) == ClientId;
+        if (!await WriteAsync(next, actor, action, data, released: released))
+            throw Stale();
+        return Result<ClientProfile>.Ok(next);
     }
 
-    private async Task ReleaseAsync(IEnumerable<Contact> contacts)
+    /// <summary>Writes the change in one commit and keeps it in memory once committed; false if nothing was written.</summary>
+    private async Task<bool> WriteAsync(ClientProfile next, Actor actor, string action, string? data = null,
+        IReadOnlyList<Contact>? claimed = null, IReadOnlyList<Contact>? released = null)
     {
-        foreach (var contact in contacts)
-            await GrainFactory.GetGrain<IContactGrain>(ContactRules.GrainKey(TenantId, contact.Type, contact.Value)).ReleaseAsync(ClientId);
+        var version = (_stored?.Version ?? 0) + 1;
+        var change = new ClientChange
+        {
+            TenantId = TenantId, Profile = next, Version = version, Claimed = claimed ?? [], Released = released ?? [],
+            Audit = AuditEvent.Of(actor, next.UpdatedAt, action, "client", ClientId, ClientId, data),
+        };
+        bool written;
+        try
+        {
+            written = await store.WriteAsync(change);
+        }
+        catch
+        {
+            // A commit whose answer was lost may have happened: the next activation reads what the row holds.
+            DeactivateOnIdle();
+            throw;
+        }
+        if (written)
+            _stored = new StoredClient(next, version);
+        return written;
+    }
+
+    /// <summary>Why a claiming change wrote nothing: the value another client owns, or, if none does now, a moved row.</summary>
+    private async Task<string> RefusedClaimAsync(IReadOnlyList<Contact> claimed)
+    {
+        foreach (var contact in claimed)
+        {
+            if (await store.OwnerAsync(TenantId, contact.Type, contact.Value) is { } owner && owner != ClientId)
+                return $"The {EnumText.Of(contact.Type)} contact '{contact.Value}' belongs to another client.";
+        }
+        DeactivateOnIdle();
+        return "A contact belongs to another client.";
+    }
+
+    /// <summary>Each freed value's contact grain forgets this client, so its next message goes by the contacts table.</summary>
+    private Task TellReleasedAsync(IEnumerable<Contact> contacts) =>
+        Task.WhenAll(contacts.Select(c => GrainFactory.GetGrain<IContactGrain>(ContactRules.GrainKey(TenantId, c.Type, c.Value)).ReleaseAsync(ClientId)));
+
+    private InconsistentStateException Stale()
+    {
+        DeactivateOnIdle();
+        return new InconsistentStateException($"The row of client {ClientId} moved on without this activation; it is read again.");
     }
 }

@@ -143,6 +143,13 @@ public static class ClientRules
         return result;
     }
 
+    /// <summary>
+    /// Consent records ordered by transport: a profile then reads the same from memory as from its row, whose jsonb
+    /// keeps object keys in an order of its own.
+    /// </summary>
+    public static IReadOnlyDictionary<Transport, ConsentRecord> OrderConsent(IEnumerable<KeyValuePair<Transport, ConsentRecord>> consent) =>
+        consent.OrderBy(c => c.Key).ToDictionary();
+
     /// <summary>What a search matches: the query lower-cased, or, when it reads as a phone number, its E.164 form.</summary>
     public static string? SearchNeedle(string? query)
     {
@@ -155,7 +162,7 @@ public static class ClientRules
         return text.ToLowerInvariant();
     }
 
-    /// <summary>Text the client search projection matches against.</summary>
+    /// <summary>Text the client search matches against (the row's <c>search_text</c>).</summary>
     public static string SearchText(ClientProfile p) =>
         string.Join(' ', new[] { p.FirstName, p.MiddleName, p.LastName, p.Phone, p.Email }
             .Concat(p.Contacts.Select(c => c.Value))

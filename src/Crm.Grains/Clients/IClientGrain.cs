@@ -8,8 +8,12 @@ public interface IClientGrain : IGrainWithStringKey
     /// <summary>Creates the client with its inline contacts; every contact value is claimed or none is.</summary>
     Task<Result<ClientProfile>> CreateAsync(ClientFields fields, IReadOnlyList<ContactDraft> contacts, Actor actor);
 
-    /// <summary>Creates a client for a contact value its contact grain has already claimed for it.</summary>
-    Task<Result<ClientProfile>> AdoptAsync(ClientFields fields, ContactDraft claimedContact, Actor actor);
+    /// <summary>
+    /// Creates the client first met through a message from a contact value, claiming the value in the same commit
+    /// (invalid fields fall back to the value as first name). Conflict, with nothing written, when another client
+    /// owns the value; Ok when this client already holds it.
+    /// </summary>
+    Task<Result<ClientProfile>> AdoptAsync(ClientFields fields, ContactDraft contact, Actor actor);
 
     /// <summary>The profile, including a soft-deleted one; null if the client does not exist.</summary>
     /// <remarks>Interleaves so that the chat can read its client while the client waits on the chat (erasure).</remarks>
@@ -31,8 +35,8 @@ public interface IClientGrain : IGrainWithStringKey
     Task<Result<ClientProfile>> SetConsentAsync(Transport transport, bool optedIn, string source, Actor actor);
 
     /// <summary>
-    /// GDPR erasure of a live or soft-deleted client: releases its contacts, erases its chat, removes it from
-    /// search and clears its state, leaving one <c>client.erased</c> audit record without personal data.
+    /// GDPR erasure of a live or soft-deleted client: frees its contact values, erases its chat and deletes its row,
+    /// leaving one <c>client.erased</c> audit record without personal data.
     /// NotFound when there is no such client (also for a second erasure).
     /// </summary>
     Task<Result<ClientErasure>> EraseAsync(Actor actor);

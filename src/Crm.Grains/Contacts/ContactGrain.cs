@@ -6,10 +6,19 @@ namespace Crm.Grains;
 
 [GrainType("contact"), ImplicitStreamSubscription(StreamNames.Inbound)]
 internal sealed partial class ContactGrain(
-    [PersistentState("contact", StorageNames.Crm)] IPersistentState<ContactState> state,
+    IClientStore clients,
     ILogger<ContactGrain> logger,
     TimeProvider clock) : Grain, IContactGrain, IStreamSubscriptionObserver, IAsyncObserver<InboundMessage>
 {
+    /// <summary>
+    /// The owner as the contacts table names it, read when first needed. Only an owner is kept: a client that claims
+    /// the value commits its row without calling here, so "nobody" is read again whenever it matters, while an owner
+    /// changes only when that client frees the value, and it says so (<see cref="ReleaseAsync"/>).
+    /// </summary>
+    private string? _owner;
+
+    private (string TenantId, ContactType Type, string Value) Key => ContactRules.ParseKey(this.GetPrimaryKeyString());
+
     public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
         handleFactory.Create<InboundMessage>().ResumeAsync(this);
 
@@ -25,44 +34,53 @@ internal sealed partial class ContactGrain(
 
     public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
 
-    public async Task<string> ClaimAsync(string clientId)
+    public Task ReleaseAsync(string clientId)
     {
-        if (state.State.OwnerClientId is { } owner)
-            return owner;
-        state.State.OwnerClientId = clientId;
-        state.State.ClaimedAt = clock.Now();
-        await state.WriteStateAsync();
-        return clientId;
+        if (_owner == clientId)
+            _owner = null;
+        return Task.CompletedTask;
     }
 
-    public async Task ReleaseAsync(string clientId)
-    {
-        if (state.State.OwnerClientId != clientId)
-            return;
-        await state.ClearStateAsync();
-    }
-
-    public Task<string?> GetOwnerAsync() => Task.FromResult(state.State.OwnerClientId);
+    public async Task<string?> GetOwnerAsync() => _owner ??= await ReadOwnerAsync();
 
     public async Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message)
     {
-        var (tenantId, _) = Ids.Split(this.GetPrimaryKeyString());
-        var owner = state.State.OwnerClientId ?? await ClaimAsync(Ids.New("cl"));
-        if (!state.State.OwnerExists)
+        var owner = _owner ??= await ReadOwnerAsync();
+        if (owner is null)
         {
-            // Adopting is idempotent: it creates the client only where the claim has none yet (first contact, or a
-            // crash after the claim), so a redelivered message never leaves its chat without a client.
-            var contact = new ContactDraft { Type = message.ContactType, Value = message.ContactValue };
-            var adopted = await GrainFactory.GetGrain<IClientGrain>(Ids.Key(tenantId, owner))
-                .AdoptAsync(ContactRules.ProfileOf(message), contact, Actor.System(tenantId) with { UserId = message.Provider, KeyId = message.Provider });
-            if (!adopted.IsOk)
-                return adopted.As<ChatMessage>();
-            state.State.OwnerExists = true;
-            await state.WriteStateAsync();
+            var created = await CreateClientAsync(message);
+            if (!created.IsOk)
+                return created.As<ChatMessage>();
+            owner = created.Value!;
         }
-        var received = await GrainFactory.GetGrain<IChatGrain>(Ids.Key(tenantId, owner)).ReceiveAsync(message);
+        var received = await GrainFactory.GetGrain<IChatGrain>(Ids.Key(Key.TenantId, owner)).ReceiveAsync(message);
         DeactivateWhenQuiet();
         return received;
+    }
+
+    /// <summary>
+    /// The new client and its claim on this value are one commit: a crash before it leaves nothing, and the message,
+    /// delivered again, creates the client then; a crash after it leaves the row that the next activation reads.
+    /// </summary>
+    private async Task<Result<string>> CreateClientAsync(InboundMessage message)
+    {
+        var (tenantId, type, value) = Key;
+        var clientId = Ids.New("cl");
+        var actor = Actor.System(tenantId) with { UserId = message.Provider, KeyId = message.Provider };
+        var adopted = await GrainFactory.GetGrain<IClientGrain>(Ids.Key(tenantId, clientId))
+            .AdoptAsync(ContactRules.ProfileOf(message), new ContactDraft { Type = type, Value = value }, actor);
+        if (adopted.IsOk)
+            return Result<string>.Ok(_owner = clientId);
+        // A client created meanwhile (through the API) claimed the value first: its row names it.
+        if (adopted.Outcome == Outcome.Conflict && await ReadOwnerAsync() is { } owner)
+            return Result<string>.Ok(_owner = owner);
+        return adopted.As<string>();
+    }
+
+    private Task<string?> ReadOwnerAsync()
+    {
+        var (tenantId, type, value) = Key;
+        return clients.OwnerAsync(tenantId, type, value);
     }
 
     /// <summary>

@@ -101,4 +101,14 @@ public static class ContactRules
 
     public static string GrainKey(string tenantId, ContactType type, string normalizedValue) =>
         $"{tenantId}/{EnumText.Of(type)}/{normalizedValue}";
+
+    /// <summary>The parts of a contact grain's key (the value may itself hold slashes).</summary>
+    public static (string TenantId, ContactType Type, string Value) ParseKey(string key)
+    {
+        var (tenantId, rest) = Ids.Split(key);
+        var slash = rest.IndexOf('/');
+        if (slash < 0 || !EnumText.TryParse<ContactType>(rest[..slash], out var type))
+            throw new ArgumentException($"Not a contact key: '{key}'.", nameof(key));
+        return (tenantId, type, rest[(slash + 1)..]);
+    }
 }

@@ -1,15 +1,16 @@
 namespace Crm.Grains;
 
 /// <summary>
-/// One contact value of a tenant (key <c>{tenant}/{type}/{normalized value}</c>). It records which
-/// client owns the value; being a single activation, it is the uniqueness guard under concurrency.
+/// One contact value of a tenant (key <c>{tenant}/{type}/{normalized value}</c>): routes the messages sent from it to
+/// the owning client's chat. The owner is the value's row in the contacts table, read on activation; the client that
+/// claims the value writes that row, so this grain holds no state of its own.
 /// </summary>
 public interface IContactGrain : IGrainWithStringKey
 {
-    /// <summary>Claims the value for the client; returns the owner afterwards (another client's id means conflict).</summary>
-    Task<string> ClaimAsync(string clientId);
-
-    /// <summary>Releases the value if the client owns it.</summary>
+    /// <summary>
+    /// Tells the grain that the client no longer owns the value (the client's commit has deleted its row), so the next
+    /// message goes by the table. It waits for the message being routed, if any.
+    /// </summary>
     Task ReleaseAsync(string clientId);
 
     /// <summary>The owning client id, or null.</summary>

@@ -140,6 +140,7 @@ public static class CrmSiloExtensions
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(configuration.GetCrmConnectionString()));
         silo.Services.AddSingleton<GroupCommit>();
         silo.Services.AddStreamAppender();
+        silo.Services.AddSingleton<IClientStore, PostgresClientStore>();
         silo.Services.AddSingleton<IClientIndex, PostgresClientIndex>();
         silo.Services.AddSingleton<IChatStore, PostgresChatStore>();
         silo.Services.AddSingleton<IAuditLog, PostgresAuditLog>();

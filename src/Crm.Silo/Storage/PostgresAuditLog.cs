@@ -7,15 +7,27 @@ namespace Crm.Silo;
 
 internal sealed class PostgresAuditLog(NpgsqlDataSource db, GroupCommit writer) : IAuditLog
 {
-    public Task AppendAsync(AuditEvent e) => writer.WriteAsync(Insert(e));
+    public async Task AppendAsync(AuditEvent e) => await writer.WriteAsync(Insert(e));
 
-    /// <summary>The insert of one record, for a store that commits it with the change it records.</summary>
-    public static NpgsqlBatchCommand Insert(AuditEvent e)
+    /// <summary>The insert of one audit record, for a store that writes it in the commit of the change it records.</summary>
+    internal static NpgsqlBatchCommand Insert(AuditEvent e) => WithValues(new NpgsqlBatchCommand("""
+        insert into audit_events (tenant_id, at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data)
+        values (@tenant, @at, @action, @user, @key, @type, @subject, @client, @data::jsonb)
+        """), e);
+
+    /// <summary>
+    /// The insert of one audit record that happens only where <paramref name="condition"/> holds when it runs, for a
+    /// change that may turn out not to apply within its commit. The caller adds the condition's parameters, named
+    /// apart from the record's (@tenant, @at, @action, @user, @key, @type, @subject, @client, @data).
+    /// </summary>
+    internal static NpgsqlBatchCommand InsertIf(AuditEvent e, string condition) => WithValues(new NpgsqlBatchCommand($"""
+        insert into audit_events (tenant_id, at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data)
+        select @tenant, @at, @action, @user, @key, @type, @subject, @client, @data::jsonb
+        where {condition}
+        """), e);
+
+    private static NpgsqlBatchCommand WithValues(NpgsqlBatchCommand cmd, AuditEvent e)
     {
-        var cmd = new NpgsqlBatchCommand("""
-            insert into audit_events (tenant_id, at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data)
-            values (@tenant, @at, @action, @user, @key, @type, @subject, @client, @data::jsonb)
-            """);
         var p = cmd.Parameters;
         p.AddWithValue("tenant", e.TenantId);
         p.AddWithValue("at", e.At);

@@ -339,7 +339,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
             select c.chat_id, c.client_id, c.created_at, c.last_message_at, c.inbound_count - coalesce(r.read_inbound_count, 0),
                    c.last_message::text, c.members::text, ci.first_name, ci.last_name, c.sort_at
             from chats c
-            join clients_index ci on ci.tenant_id = c.tenant_id and ci.client_id = c.client_id and ci.deleted_at is null
+            join clients ci on ci.tenant_id = c.tenant_id and ci.client_id = c.client_id and ci.deleted_at is null
             left join chat_reads r on r.tenant_id = c.tenant_id and r.chat_id = c.chat_id and r.user_id = @user
             where c.tenant_id = @tenant
               and (@cursorAt::timestamptz is null or (c.sort_at, c.chat_id) < (@cursorAt, @cursorId))
