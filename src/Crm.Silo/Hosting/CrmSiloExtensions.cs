@@ -2,9 +2,7 @@ using Crm.Grains;
 using Crm.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Npgsql;
-using Orleans.Storage;
 
 namespace Crm.Silo;
 
@@ -123,12 +121,10 @@ public static class CrmSiloExtensions
         silo.Services.Configure<Orleans.Serialization.SystemTextJsonGrainStorageSerializerOptions>(o => CrmJson.Configure(o.JsonSerializerOptions));
 
         var connectionString = configuration.GetOrleansConnectionString();
-        // Clearing a state deletes its row: an erased client, chat or released contact leaves nothing behind.
+        // Technical grains only (tenant settings, templates, retention, mailbox and Telegram offsets): entities live in
+        // Crm's own tables. Their writes are rare, so Orleans' own provider writes them, each in a commit of its own.
+        // Clearing a state deletes its row.
         silo.AddAdoNetGrainStorage(StorageNames.Crm, o => (o.Invariant, o.ConnectionString, o.DeleteStateOnClear) = (Invariant, connectionString, true));
-        // Registered after the ADO.NET provider, so the name resolves to this wrapper: its writes join the group commit.
-        silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Crm, (sp, _) => new GroupCommitGrainStorage(
-            AdoNetGrainStorageFactory.Create(sp, StorageNames.Crm), sp.GetRequiredService<GroupCommit>(),
-            sp.GetRequiredService<IOptions<Orleans.Configuration.ClusterOptions>>().Value.ServiceId));
         // Stream producer and consumer records are Orleans' own types, which System.Text.Json writes but cannot read
         // back (their constructors do not bind), so a restarted silo could not deliver to any stream it had seen.
         // They get Orleans' binary serializer, found by the storage name.
