@@ -26,6 +26,12 @@ public sealed class ContactRulesTests
         Assert.Null(ContactRules.Normalize(type, raw, out var error));
         Assert.False(string.IsNullOrEmpty(error));
     }
+
+    [Theory]
+    [InlineData(ContactType.Phone, "+14155550123")]
+    [InlineData(ContactType.Other, "widget:site/visitor/42")]
+    public void AGrainKeyParsesBackToItsParts(ContactType type, string value) =>
+        Assert.Equal(("tn_1", type, value), ContactRules.ParseKey(ContactRules.GrainKey("tn_1", type, value)));
 }
 
 public sealed class ChatRulesTests
