@@ -18,6 +18,7 @@ public static class CrmMetrics
     public static readonly Counter<long> MessagesOut = Meter.CreateCounter<long>("crm.messages.out", "{message}", "Outbound sends handed to a provider, by transport and outcome.");
     public static readonly Histogram<double> DeliveryDuration = Meter.CreateHistogram<double>("crm.delivery.duration", "ms", "Time a provider took to accept or refuse one outbound send.");
     public static readonly Histogram<int> WritesPerCommit = Meter.CreateHistogram<int>("crm.group_commit.writes", "{write}", "Writes (messages, projection rows, audit records) that shared one commit.");
+    public static readonly Histogram<int> StatementsPerCommit = Meter.CreateHistogram<int>("crm.group_commit.statements", "{statement}", "Statements that shared one commit.");
     public static readonly Histogram<double> CommitWait = Meter.CreateHistogram<double>("crm.group_commit.wait", "ms", "Time a write waited in the group commit's queue before its transaction began.");
     public static readonly Histogram<double> CommitDuration = Meter.CreateHistogram<double>("crm.group_commit.duration", "ms", "Time one group commit took, from opening the connection to the commit.");
 }

@@ -105,6 +105,7 @@ internal sealed partial class GroupCommit : IAsyncDisposable
             batch.BatchCommands.Clear();
         }
         CrmMetrics.WritesPerCommit.Record(writes.Count);
+        CrmMetrics.StatementsPerCommit.Record(writes.Sum(w => w.Statements.Length));
         CrmMetrics.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
