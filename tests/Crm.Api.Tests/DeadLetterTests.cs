@@ -69,7 +69,7 @@ public sealed class DeadLetterTests
         Assert.Equal(0, await DeadAsync(db, tenant.Id, clientId) + await DeadAsync(db, tenant.Id, contactKey));
         Assert.Equal(0, await QueuedAsync(db, tenant.Id));
         Assert.Equal(0, await MessagesAsync(db, tenant.Id));
-        Assert.Equal(0, await ProcessScenario.ScalarAsync(db, "select count(*) from clients_index where tenant_id = $1", tenant.Id));
+        Assert.Equal(0, await ProcessScenario.ScalarAsync(db, "select count(*) from clients where tenant_id = $1", tenant.Id));
     }
 
     /// <summary>An API host on a database of its own, with a tenant whose SMS channel is a fake Twilio.</summary>
