@@ -44,8 +44,9 @@ public sealed class KeyboardTests(ConsoleFixture fixture)
         await Expect(page.GetByRole(AriaRole.Searchbox, new() { Name = "Search clients" })).ToBeFocusedAsync();
         await TabAsync(page, "Shift+Tab", page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" }));
         await keys.PressAsync("Enter");
-        var second = page.Locator(".chat-list li", new() { HasText = "Second question" }).Locator("a");
-        var first = page.Locator(".chat-list li", new() { HasText = "First question" }).Locator("a");
+        // Rows are found by the client (named after the phone), not by the last message, which the chat's own sends change.
+        var second = page.Locator(".chat-list li", new() { HasText = OtherPhone }).Locator("a");
+        var first = page.Locator(".chat-list li", new() { HasText = ConsoleFixture.ClientPhone }).Locator("a");
         await Expect(second).ToBeFocusedAsync();
         await AssertFocusShownAsync(page);
         await keys.PressAsync("ArrowDown");
