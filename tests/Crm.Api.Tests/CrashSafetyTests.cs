@@ -118,11 +118,7 @@ public sealed class CrashSafetyTests
         // provider's answer and that record leaves the attempt's outcome unknown, and such a message is marked failed
         // ("interrupted") rather than sent again: a different case, covered by the grain tests.
         await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db,
-                """
-                select count(*) from OrleansStorage
-                where position(convert_to('"attempts":1,', 'UTF8') in PayloadBinary) > 0
-                  and position(convert_to('"inFlight":false}', 'UTF8') in PayloadBinary) > 0
-                """),
+                "select count(*) from messages where tenant_id = $1 and attempts = 1 and not in_flight and next_attempt_at is not null", tenantId),
             recorded => recorded == queued.Count, "every failed first attempt is recorded in its chat's outbox");
         crm.Kill();
         await using var restarted = await CrmProcess.StartAsync(db, NewClusterId(), ProcessScenario.TwilioEnvironment(tenantId, fake));

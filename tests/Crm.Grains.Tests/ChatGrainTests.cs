@@ -79,19 +79,28 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
         Assert.Single((await chat.GetMessagesAsync(null, null, 50)).Value!.Items);
     }
 
+    /// <summary>A repeat older than the keys the chat remembers: the unique indexes catch it and nothing of the change is written.</summary>
     [Fact]
     public async Task TheDatabaseStillDeduplicatesWhenTheGrainHasForgottenTheKey()
     {
-        var (tenant, client, chat) = await ClientWithChatAsync();
+        var (tenant, _, chat) = await ClientWithChatAsync();
         var agent = Fresh.Agent(tenant);
         var first = await chat.SendAsync(new OutgoingMessage { Text = "once", IdempotencyKey = "key-db" }, agent);
+        var redelivered = Fresh.Inbound(tenant, "hello", "SM-old");
+        var received = await chat.ReceiveAsync(redelivered);
+        for (var i = 0; i < ChatRules.RecentKeysKept; i++)
+            await chat.ReceiveAsync(Fresh.Inbound(tenant, $"later {i}"));
 
-        await fixture.CountAsync("delete from orleansstorage where graintypestring = 'chat' and grainidextensionstring = $1", Ids.Key(tenant, client.Id));
-        await fixture.Cluster.DeactivateAsync(chat);
         var again = await chat.SendAsync(new OutgoingMessage { Text = "once", IdempotencyKey = "key-db" }, agent);
+        var receivedAgain = await chat.ReceiveAsync(redelivered);
+        var next = await chat.ReceiveAsync(Fresh.Inbound(tenant, "newest"));
 
         Assert.Equal(first.Value!.Id, again.Value!.Id);
-        Assert.Equal(1, await fixture.CountAsync("select count(*) from messages where tenant_id = $1", tenant));
+        Assert.Equal(received.Value!.Id, receivedAgain.Value!.Id);
+        Assert.Equal(ChatRules.RecentKeysKept + 3, next.Value!.Seq);
+        Assert.Equal(ChatRules.RecentKeysKept + 3, await fixture.CountAsync("select count(*) from messages where tenant_id = $1", tenant));
+        Assert.Equal(2, await fixture.CountAsync("select count(*) from audit_events where tenant_id = $1 and action in ('message.queued', 'chat.created') ", tenant));
+        Assert.Equal(ChatRules.RecentKeysKept + 2, (await chat.GetAsync(Fresh.Agent(tenant))).Value!.UnreadCount);
     }
 
     [Fact]

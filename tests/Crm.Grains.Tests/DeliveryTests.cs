@@ -35,27 +35,68 @@ public sealed class DeliveryTests(ClusterFixture fixture)
         Assert.NotNull(sent.SentAt);
     }
 
-    /// <summary>A crash after the message row committed and before the chat state did: the sender never got its 202.</summary>
+    /// <summary>
+    /// What a silo that died during a provider call leaves behind: a row still in flight whose report deadline has
+    /// passed. Nobody knows whether the provider got it, so it is marked failed for an agent, never sent blindly again.
+    /// </summary>
     [Fact]
-    public async Task AnOutboundRowTheChatNeverAcknowledgedIsMarkedFailedNotSentOrLeftQueued()
+    public async Task AMessageWhoseReportNeverCameIsMarkedInterruptedNotSentAgain()
     {
         var (tenant, _, chat) = await ClientAsync();
         var first = (await chat.SendAsync(new OutgoingMessage { Text = "Your order shipped" }, Fresh.Agent(tenant))).Value!;
         await WaitForStatusAsync(chat, first.Seq, MessageStatus.Sent);
         await fixture.CountAsync("""
-            insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments, inbound_count, created_at, status)
-            select tenant_id, chat_id, seq + 1, id || 'x', client_id, direction, transport, sender, 'never acknowledged', attachments, inbound_count, now(), 'queued'
-              from messages where tenant_id = $1 and chat_id = $2 and seq = $3
+            with lost as (
+                insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments, inbound_count,
+                                      created_at, status, attempts, next_attempt_at, in_flight)
+                select tenant_id, chat_id, seq + 1, id || 'x', client_id, direction, transport, sender, 'under way at the crash', attachments,
+                       inbound_count, now(), 'queued', 1, now() - interval '1 second', true
+                  from messages where tenant_id = $1 and chat_id = $2 and seq = $3
+                returning tenant_id, chat_id, seq)
+            update chats c set last_seq = lost.seq from lost where c.tenant_id = lost.tenant_id and c.chat_id = lost.chat_id
             returning 1
             """, tenant, first.ChatId, first.Seq);
 
         await fixture.Cluster.DeactivateAsync(chat);
-        var orphan = await MessageAsync(chat, first.Seq + 1);
-        await Task.Delay(500);
+        await WaitForStatusAsync(chat, first.Seq + 1, MessageStatus.Failed);
+        var next = (await chat.SendAsync(new OutgoingMessage { Text = "after the crash" }, Fresh.Agent(tenant))).Value!;
+        await WaitForStatusAsync(chat, next.Seq, MessageStatus.Sent);
 
-        Assert.Equal((MessageStatus.Failed, "unconfirmed"), (orphan.Status, orphan.ErrorCode));
-        Assert.DoesNotContain(fixture.Sender.For(tenant), e => e.Text == "never acknowledged");
-        Assert.Equal(first.Seq + 1, (await chat.GetAsync(Fresh.Agent(tenant))).Value!.LastMessage!.Seq);
+        Assert.Equal("interrupted", (await MessageAsync(chat, first.Seq + 1)).ErrorCode);
+        Assert.DoesNotContain(fixture.Sender.For(tenant), e => e.Text == "under way at the crash");
+        Assert.Equal(first.Seq + 2, next.Seq);
+    }
+
+    /// <summary>A provider that stops answering holds up its own message only: the chat reads, queues and receives meanwhile.</summary>
+    [Fact]
+    public async Task AHangingProviderHoldsUpNeitherReadsNorSendsNorInboundMessagesOfItsChat()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+        var agent = Fresh.Agent(tenant);
+        var text = "hangs " + Guid.NewGuid();
+        var hanging = fixture.Sender.Hang(text, TimeSpan.FromSeconds(30));
+        var stuck = (await chat.SendAsync(new OutgoingMessage { Text = text }, agent)).Value!;
+        await hanging.WaitAsync(TimeSpan.FromSeconds(10));
+        var hangBegan = System.Diagnostics.Stopwatch.StartNew();
+
+        var view = await TimedAsync(() => chat.GetAsync(agent));
+        var page = await TimedAsync(() => chat.GetMessagesAsync(null, null, 10));
+        var queued = await TimedAsync(() => chat.SendAsync(new OutgoingMessage { Text = "sent while the provider hangs" }, agent));
+        var received = await TimedAsync(() => chat.ReceiveAsync(Fresh.Inbound(tenant, "hello? anyone?")));
+        var stillQueued = (await MessageAsync(chat, stuck.Seq)).Status;
+
+        Assert.True(hangBegan.Elapsed < TimeSpan.FromSeconds(20), "the provider call was still under way throughout");
+        Assert.Equal(MessageStatus.Queued, stillQueued);
+        Assert.All(new[] { view.Took, page.Took, queued.Took, received.Took }, took => Assert.True(took < TimeSpan.FromSeconds(1), $"a call took {took}"));
+        Assert.True(view.Result.IsOk && page.Result.IsOk && received.Result.IsOk);
+        Assert.Equal((MessageStatus.Queued, stuck.Seq + 1), (queued.Result.Value!.Status, queued.Result.Value.Seq));
+    }
+
+    private static async Task<(T Result, TimeSpan Took)> TimedAsync<T>(Func<Task<T>> call)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var result = await call();
+        return (result, watch.Elapsed);
     }
 
     [Fact]

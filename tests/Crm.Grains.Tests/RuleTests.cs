@@ -69,14 +69,26 @@ public sealed class ChatRulesTests
     [Fact]
     public void RecentKeysAreBoundedAndKeepTheNewest()
     {
-        var keys = new Dictionary<string, long>();
+        var keys = new RecentKeys();
 
         for (var seq = 1; seq <= ChatRules.RecentKeysKept + 10; seq++)
-            ChatRules.Remember(keys, $"k{seq}", seq);
+            keys.Remember($"k{seq}", seq);
 
-        Assert.Equal(ChatRules.RecentKeysKept, keys.Count);
-        Assert.False(keys.ContainsKey("k1"));
-        Assert.True(keys.ContainsKey($"k{ChatRules.RecentKeysKept + 10}"));
+        Assert.Null(keys.Find("k10"));
+        Assert.Equal(11, keys.Find("k11"));
+        Assert.Equal(ChatRules.RecentKeysKept + 10, keys.Find($"k{ChatRules.RecentKeysKept + 10}"));
+        Assert.Null(keys.Find("never"));
+    }
+
+    [Fact]
+    public void ARememberedKeyFindsItsNewestSeq()
+    {
+        var keys = new RecentKeys();
+
+        keys.Remember("idem:a", 3);
+        keys.Remember("idem:a", 7);
+
+        Assert.Equal(7, keys.Find("idem:a"));
     }
 }
 

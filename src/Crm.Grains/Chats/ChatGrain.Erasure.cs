@@ -4,18 +4,21 @@ namespace Crm.Grains;
 internal sealed partial class ChatGrain
 {
     public Task<ChatView?> DescribeAsync() =>
-        Task.FromResult(Chat.Created ? View("") : null);
+        Task.FromResult(_chat is null ? null : View(""));
 
     public async Task<ChatErasure> EraseAsync()
     {
-        // Delivery stops before the rows go, so no provider is handed a message of an erased client.
+        // Delivery stops before the rows go, so no provider is handed a message of an erased client; a report of an
+        // attempt already handed over finds nothing to settle.
         _deliveryTimer?.Dispose();
         _deliveryTimer = null;
-        Chat.Outbox.Clear();
+        _outbox.Clear();
+        _inFlight = null;
         await UnregisterReminderAsync();
 
         var erased = await store.EraseChatAsync(TenantId, ChatId);
-        await state.ClearStateAsync();
+        (_chat, _reads) = (null, null);
+        _keys.Clear();
         DeactivateOnIdle();
         return erased;
     }

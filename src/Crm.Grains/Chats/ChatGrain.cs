@@ -1,62 +1,67 @@
 using Microsoft.Extensions.Logging;
 namespace Crm.Grains;
 
+/// <summary>
+/// One chat, its rows cached in memory: the chat row, the read horizons, the outbox and the dedup keys of its newest
+/// messages, loaded in one round trip on activation. Each change is one commit through the group commit holding every
+/// row it touches (<see cref="IChatStore.CommitAsync"/>); memory moves only once that commit is done, and a commit whose
+/// outcome is unknown deactivates the grain, so the next call starts again from the rows.
+/// </summary>
 [GrainType("chat")]
 internal sealed partial class ChatGrain(
-    [PersistentState("chat", StorageNames.Crm)] IPersistentState<ChatState> state,
     IChatStore store,
-    IAuditLog audit,
-    IChannelSender sender,
-    IStreamAppender streams,
     ILogger<ChatGrain> logger,
     TimeProvider clock) : Grain, IChatGrain, IRemindable
 {
     private string TenantId => Ids.Split(this.GetPrimaryKeyString()).TenantId;
     private string ClientId => Ids.Split(this.GetPrimaryKeyString()).Id;
     private string ChatId => Ids.ChatIdOf(ClientId);
-    private ChatState Chat => state.State;
+
+    /// <summary>Null while the chat was never created.</summary>
+    private ChatRow? _chat;
+
+    /// <summary>Null while nobody has read the chat.</summary>
+    private Dictionary<string, ReadHorizon>? _reads;
+
+    private readonly RecentKeys _keys = new();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // A message row is committed before the grain state that counts it; catch up if the state write was lost.
-        if (!Chat.Created)
-            return;
-        var last = await store.ReadLastAsync(TenantId, ChatId);
-        if (last is not null && last.Seq > Chat.LastSeq)
-        {
-            var unconfirmed = await store.ReadMessagesAsync(TenantId, ChatId, null, Chat.LastSeq, int.MaxValue);
-            Count(last);
-            // An outbound message whose row committed but whose state did not was never acknowledged (no 202) and
-            // is in no outbox: it is marked failed rather than left queued, and never sent behind the sender's back.
-            foreach (var message in unconfirmed.Where(m => m.Direction == MessageDirection.Outbound && m.Status == MessageStatus.Queued))
-                await MoveAsync(message, MessageStatus.Failed, "unconfirmed", null, clock.Now());
-        }
-        await RecoverOutboxAsync();
+        var loaded = await store.LoadAsync(TenantId, ChatId, ChatRules.RecentKeysKept);
+        _chat = loaded.Chat;
+        _reads = loaded.Reads.Count > 0 ? new Dictionary<string, ReadHorizon>(loaded.Reads) : null;
+        _outbox.AddRange(loaded.Outbox);
+        foreach (var (key, seq) in loaded.RecentKeys)
+            _keys.Remember(key, seq);
+        if (_outbox.Count > 0)
+            ScheduleDelivery(TimeSpan.Zero);
     }
 
     public async Task<Result<ChatView>> OpenAsync(Actor actor)
     {
-        if (Chat.Created)
+        if (_chat is not null)
             return Result<ChatView>.Ok(View(actor.UserId));
-        var client = await LiveClientAsync();
-        if (client is null)
+        if (await LiveClientAsync() is null)
             return Result<ChatView>.NotFound();
 
-        await CreateAsync(actor);
+        var audit = new List<AuditEvent>(1);
+        var chat = Create(actor, clock.Now(), null, audit);
+        await CommitAsync(Change() with { Chat = chat, Audit = audit });
+        _chat = chat;
         return Result<ChatView>.Ok(View(actor.UserId));
     }
 
     public async Task<Result<ChatView>> GetAsync(Actor actor)
     {
-        if (!Chat.Created || await LiveClientAsync() is null)
+        if (_chat is null || await LiveClientAsync() is null)
             return Result<ChatView>.NotFound();
         return Result<ChatView>.Ok(View(actor.UserId));
     }
 
     public async Task<Result<ChatMessage>> SendAsync(OutgoingMessage message, Actor actor)
     {
-        if (message.IdempotencyKey is { } key && Chat.RecentKeys.TryGetValue(ChatRules.IdempotencyKey(key), out var firstSeq))
-            return Result<ChatMessage>.Ok((await store.ReadMessageAsync(TenantId, ChatId, firstSeq))!);
+        if (message.IdempotencyKey is { } key && await RecentAsync(ChatRules.IdempotencyKey(key), m => m.IdempotencyKey == key) is { } first)
+            return Result<ChatMessage>.Ok(first);
         var client = await LiveClientAsync();
         if (client is null)
             return Result<ChatMessage>.NotFound();
@@ -74,7 +79,7 @@ internal sealed partial class ChatGrain(
         }
         ChatRules.ValidateText(text, message.Attachments.Count > 0 || errors.Any, errors);
         var attachments = await DescribeAttachmentsAsync(message.Attachments, errors);
-        var transport = ChatRules.ChooseTransport(message.Transport, Chat.LastInboundTransport, client);
+        var transport = ChatRules.ChooseTransport(message.Transport, _chat?.LastInboundTransport, client);
         if (transport is null)
             errors.Add("transport", "The client has no contact to send on; give a transport.");
         if (errors.Any)
@@ -82,73 +87,98 @@ internal sealed partial class ChatGrain(
         if (ChatRules.OptedOut(client, transport!.Value))
             return Result<ChatMessage>.Conflict($"The client opted out of {EnumText.Of(transport.Value)} messages.");
 
-        if (!Chat.Created)
-            await CreateAsync(actor);
-        AddUserMember(actor.UserId);
-        var (stored, added) = await AppendAsync(new ChatMessage
+        var now = clock.Now();
+        var audit = new List<AuditEvent>(2);
+        var chat = WithUser(_chat ?? Create(actor, now, null, audit), actor.UserId, now);
+        var stored = new ChatMessage
         {
+            Id = Ids.New("msg"),
+            ChatId = ChatId,
+            Seq = chat.LastSeq + 1,
             Direction = MessageDirection.Outbound,
             Text = text ?? "",
             Transport = transport.Value,
             Sender = new Sender { Type = SenderType.User, UserId = actor.UserId },
             Attachments = attachments,
             Status = MessageStatus.Queued,
+            CreatedAt = now,
             IdempotencyKey = message.IdempotencyKey,
             TemplateId = templateId,
-        }, message.IdempotencyKey is null ? null : ChatRules.IdempotencyKey(message.IdempotencyKey), queue: true);
-        if (!added)
+            InboundCount = chat.InboundCount,
+        };
+        audit.Add(AuditEvent.Of(actor, now, "message.queued", "message", stored.Id, ClientId));
+        var address = DeliveryRules.AddressFor(stored.Transport, client, chat.LastInboundFrom);
+        var entry = Enqueue(stored.Seq, address, now);
+        chat = chat.After(stored);
+
+        var duplicate = await CommitWithReminderAsync(Change() with
         {
-            await state.WriteStateAsync();
-            return Result<ChatMessage>.Ok(stored);
-        }
-        _outgoing[stored.Seq] = stored;
-        await Task.WhenAll(
-            state.WriteStateAsync(),
-            audit.AppendAsync(AuditEvent.Of(actor, stored.CreatedAt, "message.queued", "message", stored.Id, ClientId)),
-            PublishAsync(CrmEvent.OfMessage(EventTypes.MessageQueued, TenantId, stored, stored.CreatedAt, ClientId)));
-        ScheduleDelivery(TimeSpan.Zero);
+            Chat = chat,
+            Inserted = new MessageWrite(stored, entry),
+            Audit = audit,
+            Events = [CrmEvent.OfMessage(EventTypes.MessageQueued, TenantId, stored, now, ClientId)],
+        });
+        if (message.IdempotencyKey is not null)
+            _keys.Remember(ChatRules.IdempotencyKey(message.IdempotencyKey), (duplicate ?? stored).Seq);
+        if (duplicate is not null)
+            return Result<ChatMessage>.Ok(duplicate);
+        _chat = chat;
+        await QueueAsync(entry, stored, address);
         return Result<ChatMessage>.Ok(stored);
     }
 
     public async Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message)
     {
         var key = ChatRules.ProviderKey(message.Transport, message.ProviderMessageId);
-        if (Chat.RecentKeys.TryGetValue(key, out var firstSeq))
-            return Result<ChatMessage>.Ok((await store.ReadMessageAsync(TenantId, ChatId, firstSeq))!);
+        if (await RecentAsync(key, m => m.Transport == message.Transport && m.ProviderMessageId == message.ProviderMessageId) is { } first)
+            return Result<ChatMessage>.Ok(first);
+
         var system = Actor.System(TenantId) with { UserId = message.Provider, KeyId = message.Provider };
-        if (!Chat.Created)
-            await CreateAsync(system, message.Transport);
-        Chat.LastInboundTransport = message.Transport;
-        if (message.ContactValue.Length > 0)
-            Chat.LastInboundFrom[message.Transport] = AddressOf(message);
-        if (message.Metadata.Count > 0)
-            Chat.Thread = new Dictionary<string, string>(message.Metadata);
-        var (stored, added) = await AppendAsync(new ChatMessage
+        var now = clock.Now();
+        var audit = new List<AuditEvent>(2);
+        var chat = _chat ?? Create(system, now, message.Transport, audit);
+        chat = chat with
         {
+            LastInboundTransport = message.Transport,
+            LastInboundFrom = message.ContactValue.Length > 0 ? With(chat.LastInboundFrom, message.Transport, AddressOf(message)) : chat.LastInboundFrom,
+            Thread = message.Metadata.Count > 0 ? SmallMap<string, string>.Of(message.Metadata) : chat.Thread,
+        };
+        var stored = new ChatMessage
+        {
+            Id = Ids.New("msg"),
+            ChatId = ChatId,
+            Seq = chat.LastSeq + 1,
             Direction = MessageDirection.Inbound,
             Text = ChatRules.InboundText(message.Text),
             Transport = message.Transport,
             Sender = message.Sender with { ClientId = ClientId },
             Attachments = message.Attachments,
             Status = MessageStatus.Received,
+            CreatedAt = now,
             ProviderMessageId = message.ProviderMessageId,
-        }, key);
-        if (!added)
+            InboundCount = chat.InboundCount + 1,
+        };
+        audit.Add(AuditEvent.Of(system, now, "message.received", "message", stored.Id, ClientId));
+        chat = chat.After(stored);
+
+        var duplicate = await CommitAsync(Change() with
         {
-            await state.WriteStateAsync();
-            return Result<ChatMessage>.Ok(stored);
-        }
-        await Task.WhenAll(
-            state.WriteStateAsync(),
-            audit.AppendAsync(AuditEvent.Of(system, stored.CreatedAt, "message.received", "message", stored.Id, ClientId)),
-            PublishAsync(CrmEvent.OfMessage(EventTypes.MessageReceived, TenantId, stored, stored.CreatedAt, ClientId)));
+            Chat = chat,
+            Inserted = new MessageWrite(stored),
+            Audit = audit,
+            Events = [CrmEvent.OfMessage(EventTypes.MessageReceived, TenantId, stored, now, ClientId)],
+        });
+        _keys.Remember(key, (duplicate ?? stored).Seq);
+        if (duplicate is not null)
+            return Result<ChatMessage>.Ok(duplicate);
+        _chat = chat;
         await ApplyKeywordAsync(message, system);
         return Result<ChatMessage>.Ok(stored);
     }
 
     public async Task<Result<Page<ChatMessage>>> GetMessagesAsync(long? before, long? after, int limit)
     {
-        if (!Chat.Created || await LiveClientAsync() is null)
+        if (_chat is null || await LiveClientAsync() is null)
             return Result<Page<ChatMessage>>.NotFound();
         var items = await store.ReadMessagesAsync(TenantId, ChatId, before, after, limit + 1);
         var backwards = after is null && before is not null;
@@ -160,52 +190,49 @@ internal sealed partial class ChatGrain(
 
     public async Task<Result<ChatView>> MarkReadAsync(long upToSeq, Actor actor)
     {
-        if (!Chat.Created || await LiveClientAsync() is null)
+        if (_chat is not { } chat || await LiveClientAsync() is null)
             return Result<ChatView>.NotFound();
         if (upToSeq < 0)
             return Result<ChatView>.Invalid("upToSeq", "Must be zero or more.");
-        var seq = Math.Min(upToSeq, Chat.LastSeq);
-        var current = Chat.ReadHorizons.GetValueOrDefault(actor.UserId);
-        if (current is not null && seq <= current.Seq)
+        var seq = Math.Min(upToSeq, chat.LastSeq);
+        if (_reads?.GetValueOrDefault(actor.UserId) is { } current && seq <= current.Seq)
             return Result<ChatView>.Ok(View(actor.UserId));
 
-        var inbound = seq == Chat.LastSeq ? Chat.InboundCount : await store.InboundCountAtAsync(TenantId, ChatId, seq);
-        var now = clock.Now();
-        await store.MarkReadAsync(TenantId, ChatId, actor.UserId, seq, inbound, now);
-        Chat.ReadHorizons[actor.UserId] = new ReadHorizon { Seq = seq, InboundCount = inbound, At = now };
-        await state.WriteStateAsync();
+        var inbound = seq == chat.LastSeq ? chat.InboundCount : await store.InboundCountAtAsync(TenantId, ChatId, seq);
+        var horizon = new ReadHorizon { Seq = seq, InboundCount = inbound, At = clock.Now() };
+        await CommitAsync(Change() with { Read = (actor.UserId, horizon) });
+        (_reads ??= [])[actor.UserId] = horizon;
         return Result<ChatView>.Ok(View(actor.UserId));
     }
 
     public async Task<Result<ChatView>> AddMemberAsync(MemberDraft member, Actor actor)
     {
-        if (!Chat.Created || await LiveClientAsync() is null)
+        if (_chat is not { } chat || await LiveClientAsync() is null)
             return Result<ChatView>.NotFound();
+        var now = clock.Now();
         if (member.Kind == MemberKind.User)
         {
             if (member.UserId is null || await GrainFactory.GetGrain<ITenantGrain>(TenantId).GetUserAsync(member.UserId) is not { Active: true })
                 return Result<ChatView>.Invalid("userId", "No such active user in this tenant.");
-            if (!AddUserMember(member.UserId))
-                return Result<ChatView>.Ok(View(actor.UserId));
+            chat = WithUser(chat, member.UserId, now);
         }
         else if (member.Kind == MemberKind.Client)
         {
-            if (Chat.Members.Any(m => m.Kind == MemberKind.Client && m.Transport == member.Transport))
-                return Result<ChatView>.Ok(View(actor.UserId));
-            Chat.Members.Add(NewMember(MemberKind.Client, member.Transport) with { ClientId = ClientId });
+            if (!chat.Members.Any(m => m.Kind == MemberKind.Client && m.Transport == member.Transport))
+                chat = chat with { Members = [.. chat.Members, NewMember(MemberKind.Client, member.Transport, now) with { ClientId = ClientId }] };
         }
         else
         {
             if (string.IsNullOrWhiteSpace(member.ServiceName))
                 return Result<ChatView>.Invalid("serviceName", "A service member needs a name.");
-            if (Chat.Members.Any(m => m.Kind == MemberKind.Service && m.ServiceName == member.ServiceName))
-                return Result<ChatView>.Ok(View(actor.UserId));
-            Chat.Members.Add(NewMember(MemberKind.Service, member.Transport) with { ServiceName = member.ServiceName });
+            if (!chat.Members.Any(m => m.Kind == MemberKind.Service && m.ServiceName == member.ServiceName))
+                chat = chat with { Members = [.. chat.Members, NewMember(MemberKind.Service, member.Transport, now) with { ServiceName = member.ServiceName }] };
         }
+        if (ReferenceEquals(chat.Members, _chat.Members))
+            return Result<ChatView>.Ok(View(actor.UserId));
 
-        await state.WriteStateAsync();
-        await store.UpsertChatAsync(Summary());
-        await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "chat.member_added", "chat", ChatId, ClientId));
+        await CommitAsync(Change() with { Chat = chat, Audit = [AuditEvent.Of(actor, now, "chat.member_added", "chat", ChatId, ClientId)] });
+        _chat = chat;
         return Result<ChatView>.Ok(View(actor.UserId));
     }
 
@@ -231,91 +258,67 @@ internal sealed partial class ChatGrain(
         return client is { DeletedAt: null } ? client : null;
     }
 
-    private async Task CreateAsync(Actor actor, Transport? transport = null)
+    /// <summary>
+    /// The message a dedup key was remembered with, if it is still among the newest and really is the same (the key is
+    /// kept as a hash). A repeat older than that is caught by the unique indexes when its insert commits.
+    /// </summary>
+    private async Task<ChatMessage?> RecentAsync(string key, Func<ChatMessage, bool> same)
     {
-        Chat.Created = true;
-        Chat.CreatedAt = clock.Now();
-        Chat.Members.Add(NewMember(MemberKind.Client, transport) with { ClientId = ClientId });
-        await state.WriteStateAsync();
-        await Task.WhenAll(
-            store.UpsertChatAsync(Summary()),
-            audit.AppendAsync(AuditEvent.Of(actor, Chat.CreatedAt, "chat.created", "chat", ChatId, ClientId)));
+        if (_keys.Find(key) is not { } seq)
+            return null;
+        var message = await store.ReadMessageAsync(TenantId, ChatId, seq);
+        return message is not null && same(message) ? message : null;
     }
 
-    private bool AddUserMember(string userId)
-    {
-        if (Chat.Members.Any(m => m.Kind == MemberKind.User && m.UserId == userId))
-            return false;
-        Chat.Members.Add(NewMember(MemberKind.User, null) with { UserId = userId });
-        return true;
-    }
-
-    private Member NewMember(MemberKind kind, Transport? transport) =>
-        new() { Id = Ids.New("mb"), Kind = kind, Transport = transport, CreatedAt = clock.Now() };
+    private ChatChange Change() => new() { TenantId = TenantId, ChatId = ChatId, ClientId = ClientId };
 
     /// <summary>
-    /// Stores the message (a group commit shared with other chats) and counts it in memory; the caller writes the
-    /// grain state next to its audit record and event, so the three share one wait.
+    /// Commits one change; null once it is durable, else the message an insert repeated. Any failure leaves the outcome
+    /// unknown (the commit may have happened), so the activation goes and the next call reloads the rows.
     /// </summary>
-    private async Task<(ChatMessage Stored, bool Added)> AppendAsync(ChatMessage draft, string? dedupKey, bool queue = false)
+    private async Task<ChatMessage?> CommitAsync(ChatChange change)
     {
-        var inbound = draft.Direction == MessageDirection.Inbound;
-        var message = draft with
+        try
         {
-            Id = Ids.New("msg"),
-            ChatId = ChatId,
-            Seq = Chat.LastSeq + 1,
-            CreatedAt = clock.Now(),
-            InboundCount = Chat.InboundCount + (inbound ? 1 : 0),
-        };
-        var stored = await store.AppendAsync(TenantId, message, Summary() with
-        {
-            LastSeq = message.Seq,
-            InboundCount = message.InboundCount,
-            LastMessageAt = message.CreatedAt,
-            LastMessage = MessagePreview.Of(message),
-        });
-        var added = stored.Id == message.Id;
-        if (added)
-        {
-            Count(stored);
-            if (queue)
-                Chat.Outbox.Add(new OutboxEntry { Seq = stored.Seq, NextAttemptAt = stored.CreatedAt });
+            return await store.CommitAsync(change);
         }
-        if (dedupKey is not null)
-            ChatRules.Remember(Chat.RecentKeys, dedupKey, stored.Seq);
-        return (stored, added);
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogCommitFailed(logger, e, ChatId);
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
-    private void Count(ChatMessage last)
+    /// <summary>A new chat, with the client as its first member; its creation is audited with the change that makes it.</summary>
+    private ChatRow Create(Actor actor, DateTimeOffset now, Transport? transport, List<AuditEvent> audit)
     {
-        Chat.LastSeq = last.Seq;
-        Chat.InboundCount = last.InboundCount;
-        Chat.LastMessageAt = last.CreatedAt;
-        Chat.LastMessage = MessagePreview.Of(last);
+        audit.Add(AuditEvent.Of(actor, now, "chat.created", "chat", ChatId, ClientId));
+        return new ChatRow { CreatedAt = now, Members = [NewMember(MemberKind.Client, transport, now) with { ClientId = ClientId }] };
     }
 
-    private ChatSummary Summary() => new()
-    {
-        TenantId = TenantId,
-        ChatId = ChatId,
-        ClientId = ClientId,
-        CreatedAt = Chat.CreatedAt,
-        LastMessageAt = Chat.LastMessageAt,
-        LastSeq = Chat.LastSeq,
-        InboundCount = Chat.InboundCount,
-        LastMessage = Chat.LastMessage,
-        Members = Chat.Members,
-    };
+    private static ChatRow WithUser(ChatRow chat, string userId, DateTimeOffset now) =>
+        chat.Members.Any(m => m.Kind == MemberKind.User && m.UserId == userId)
+            ? chat
+            : chat with { Members = [.. chat.Members, NewMember(MemberKind.User, null, now) with { UserId = userId }] };
+
+    private static Member NewMember(MemberKind kind, Transport? transport, DateTimeOffset now) =>
+        new() { Id = Ids.New("mb"), Kind = kind, Transport = transport, CreatedAt = now };
+
+    private static SmallMap<Transport, string> With(IReadOnlyDictionary<Transport, string> addresses, Transport transport, string address) =>
+        SmallMap<Transport, string>.Of(addresses).With(transport, address);
 
     private ChatView View(string userId) => new()
     {
         Id = ChatId,
         ClientId = ClientId,
-        CreatedAt = Chat.CreatedAt,
-        LastMessageAt = Chat.LastMessageAt,
-        UnreadCount = ChatRules.Unread(Chat, userId),
-        LastMessage = Chat.LastMessage,
-        Members = Chat.Members,
+        CreatedAt = _chat!.CreatedAt,
+        LastMessageAt = _chat.LastMessageAt,
+        UnreadCount = ChatRules.Unread(_chat, _reads?.GetValueOrDefault(userId)),
+        LastMessage = _chat.LastMessage,
+        Members = _chat.Members,
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A change of chat {ChatId} failed to commit; the chat reloads its rows at the next call")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, string chatId);
 }

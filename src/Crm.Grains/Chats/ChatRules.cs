@@ -5,7 +5,11 @@ public static class ChatRules
 {
     public const int MaxTextLength = 4096;
     public const int MaxAttachments = 10;
-    public const int RecentKeysKept = 1000;
+    /// <summary>
+    /// How many of its newest messages a chat remembers the dedup keys of. A provider redelivers within minutes and a
+    /// client repeats a send at once; an older repeat is caught by the unique indexes of <c>messages</c>.
+    /// </summary>
+    public const int RecentKeysKept = 32;
     public const int MaxIdempotencyKeyLength = 200;
 
     /// <summary>Inbound text is what the client wrote; only absurd lengths (a mail with a novel in it) are cut.</summary>
@@ -41,21 +45,10 @@ public static class ChatRules
             errors.Add("text", $"At most {MaxTextLength} characters.");
     }
 
-    public static long Unread(ChatState chat, string userId) =>
-        chat.InboundCount - (chat.ReadHorizons.TryGetValue(userId, out var horizon) ? horizon.InboundCount : 0);
+    public static long Unread(ChatRow chat, ReadHorizon? horizon) => chat.InboundCount - (horizon?.InboundCount ?? 0);
 
     public static string IdempotencyKey(string key) => "idem:" + key;
 
     public static string ProviderKey(Transport transport, string providerMessageId) =>
         $"prov:{EnumText.Of(transport)}:{providerMessageId}";
-
-    /// <summary>Keeps the newest keys only; the oldest (lowest seq) go first.</summary>
-    public static void Remember(Dictionary<string, long> keys, string key, long seq)
-    {
-        keys[key] = seq;
-        if (keys.Count <= RecentKeysKept)
-            return;
-        foreach (var old in keys.OrderBy(k => k.Value).Take(keys.Count - RecentKeysKept).Select(k => k.Key).ToList())
-            keys.Remove(old);
-    }
 }

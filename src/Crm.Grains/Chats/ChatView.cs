@@ -50,21 +50,6 @@ public sealed record ChatView
     public static string NameOf(string firstName, string? lastName) => lastName is null ? firstName : $"{firstName} {lastName}";
 }
 
-/// <summary>A row of the chat list projection, as the chat grain writes it.</summary>
-[GenerateSerializer, Immutable]
-public sealed record ChatSummary
-{
-    [Id(0)] public string TenantId { get; init; } = "";
-    [Id(1)] public string ChatId { get; init; } = "";
-    [Id(2)] public string ClientId { get; init; } = "";
-    [Id(3)] public DateTimeOffset CreatedAt { get; init; }
-    [Id(4)] public DateTimeOffset? LastMessageAt { get; init; }
-    [Id(5)] public long LastSeq { get; init; }
-    [Id(6)] public long InboundCount { get; init; }
-    [Id(7)] public MessagePreview? LastMessage { get; init; }
-    [Id(8)] public IReadOnlyList<Member> Members { get; init; } = [];
-}
-
 [GenerateSerializer, Immutable]
 public sealed record MemberDraft
 {

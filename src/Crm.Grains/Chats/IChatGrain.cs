@@ -27,6 +27,12 @@ public interface IChatGrain : IGrainWithStringKey
     /// <summary>Applies a provider's status report to message <paramref name="seq"/>; it only ever moves forward.</summary>
     Task<Result<ChatMessage>> ApplyStatusAsync(long seq, StatusReport report);
 
+    /// <summary>
+    /// The delivery worker's report of attempt <paramref name="attempt"/> at message <paramref name="seq"/>: sent,
+    /// failed, or to be tried again later. A report for an attempt the chat no longer waits for changes nothing.
+    /// </summary>
+    Task ReportDeliveryAsync(long seq, int attempt, SendOutcome outcome);
+
     /// <summary>Records a phone call or an out-of-band message an agent had with the client; nothing is sent.</summary>
     Task<Result<ChatMessage>> LogAsync(LoggedMessage message, Actor actor);
 
@@ -39,6 +45,6 @@ public interface IChatGrain : IGrainWithStringKey
     /// <summary>The chat whether or not its client is live (GDPR export); null if it was never created.</summary>
     Task<ChatView?> DescribeAsync();
 
-    /// <summary>Stops delivery, deletes the chat's messages, list row, read horizons and the files only its messages refer to, and clears its state.</summary>
+    /// <summary>Stops delivery, deletes the chat's messages, list row, read horizons and the files only its messages refer to, and forgets it.</summary>
     Task<ChatErasure> EraseAsync();
 }

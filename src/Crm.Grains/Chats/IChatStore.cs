@@ -1,18 +1,21 @@
 namespace Crm.Grains;
 
-/// <summary>Where a chat's history lives: the append-only <c>messages</c> table and the chat list projection.</summary>
+/// <summary>
+/// Where a chat lives: its row in <c>chats</c>, its read horizons in <c>chat_reads</c>, and its messages (with the
+/// outbox as columns) in the append-only <c>messages</c> table. The chat grain loads these once and writes each change
+/// as one commit; nothing about a chat is kept anywhere else.
+/// </summary>
 public interface IChatStore
 {
+    /// <summary>The chat row, read horizons, outbox and the dedup keys of the newest <paramref name="recentKeys"/> messages, in one round trip.</summary>
+    Task<ChatSnapshot> LoadAsync(string tenantId, string chatId, int recentKeys);
+
     /// <summary>
-    /// Stores a new message and the chat's list row in one commit. If the chat already holds a message
-    /// with the same idempotency key or provider message id, nothing is written and that message is returned.
+    /// Writes the change in one transaction of the group commit and returns null once it is committed. If its new
+    /// message repeats an idempotency key or provider message id the chat already holds, nothing is written and the
+    /// message stored first is returned.
     /// </summary>
-    Task<ChatMessage> AppendAsync(string tenantId, ChatMessage message, ChatSummary summary);
-
-    Task UpsertChatAsync(ChatSummary summary);
-
-    /// <summary>The newest stored message of the chat, or null when it has none.</summary>
-    Task<ChatMessage?> ReadLastAsync(string tenantId, string chatId);
+    Task<ChatMessage?> CommitAsync(ChatChange change);
 
     Task<ChatMessage?> ReadMessageAsync(string tenantId, string chatId, long seq);
 
@@ -22,15 +25,8 @@ public interface IChatStore
     /// <summary>The chat's running inbound count at the newest message with seq at most <paramref name="seq"/>.</summary>
     Task<long> InboundCountAtAsync(string tenantId, string chatId, long seq);
 
-    /// <summary>Records the user's read horizon and sets <c>readAt</c> on inbound messages up to the seq.</summary>
-    Task MarkReadAsync(string tenantId, string chatId, string userId, long upToSeq, long inboundCount, DateTimeOffset at);
-
     /// <summary>Chats of live clients, newest last message first, with the user's unread counts.</summary>
     Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, Transport? transport, int limit, string? cursor);
-
-    /// <summary>Moves a message's delivery columns; null arguments leave a column as it is.</summary>
-    Task UpdateDeliveryAsync(string tenantId, string chatId, long seq, MessageStatus status, string? errorCode, string? providerMessageId,
-        DateTimeOffset? sentAt, DateTimeOffset? deliveredAt, DateTimeOffset? readAt);
 
     /// <summary>The chat and seq of a message by our id, or by the id its provider gave it.</summary>
     Task<MessageLocation?> LocateAsync(string tenantId, string? messageId, Transport transport, string? providerMessageId);

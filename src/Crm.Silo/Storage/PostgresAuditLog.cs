@@ -7,7 +7,10 @@ namespace Crm.Silo;
 
 internal sealed class PostgresAuditLog(NpgsqlDataSource db, GroupCommit writer) : IAuditLog
 {
-    public async Task AppendAsync(AuditEvent e)
+    public Task AppendAsync(AuditEvent e) => writer.WriteAsync(Insert(e));
+
+    /// <summary>The insert of one record, for a store that commits it with the change it records.</summary>
+    public static NpgsqlBatchCommand Insert(AuditEvent e)
     {
         var cmd = new NpgsqlBatchCommand("""
             insert into audit_events (tenant_id, at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data)
@@ -23,7 +26,7 @@ internal sealed class PostgresAuditLog(NpgsqlDataSource db, GroupCommit writer) 
         p.AddWithValue("subject", e.SubjectId);
         p.AddWithValue("client", NpgsqlDbType.Text, (object?)e.ClientId ?? DBNull.Value);
         p.AddWithValue("data", NpgsqlDbType.Text, (object?)e.Data ?? DBNull.Value);
-        await writer.WriteAsync(cmd);
+        return cmd;
     }
 
     public async IAsyncEnumerable<AuditEvent> ReadAboutClientAsync(string tenantId, string clientId, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -1,32 +1,140 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text.Json;
 using Crm.Grains;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Crm.Silo;
 
-internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer) : IChatStore
+/// <summary>
+/// The chat's rows: <c>chats</c>, <c>chat_reads</c> and <c>messages</c> (the outbox as its columns). A change is one write
+/// through the group commit holding its message, chat row, read horizon, audit records and event rows, so a change and
+/// the events that announce it commit together or not at all.
+/// </summary>
+internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer, IStreamRows rows) : IChatStore
 {
     private const string MessageColumns =
         "id, chat_id, seq, direction, text, transport, sender::text, attachments::text, status, error_code, created_at, " +
         "sent_at, delivered_at, read_at, provider_message_id, idempotency_key, template_id, inbound_count";
 
-    public async Task<ChatMessage> AppendAsync(string tenantId, ChatMessage m, ChatSummary summary)
+    public async Task<ChatSnapshot> LoadAsync(string tenantId, string chatId, int recentKeys)
     {
-        var message = new NpgsqlBatchCommand("""
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(Keyed("""
+            select created_at, last_message_at, last_seq, inbound_count, last_message::text, members::text,
+                   last_inbound_transport, last_inbound_from::text, thread::text
+            from chats where tenant_id = $1 and chat_id = $2
+            """, tenantId, chatId));
+        batch.BatchCommands.Add(Keyed(
+            "select user_id, read_seq, read_inbound_count, read_at from chat_reads where tenant_id = $1 and chat_id = $2", tenantId, chatId));
+        batch.BatchCommands.Add(Keyed(
+            "select seq, attempts, next_attempt_at, in_flight from messages where tenant_id = $1 and chat_id = $2 and next_attempt_at is not null order by seq",
+            tenantId, chatId));
+        var keys = Keyed(
+            "select seq, transport, case when direction = 'inbound' then provider_message_id end, idempotency_key from messages where tenant_id = $1 and chat_id = $2 order by seq desc limit $3",
+            tenantId, chatId);
+        keys.Parameters.Add(new() { Value = recentKeys });
+        batch.BatchCommands.Add(keys);
+
+        await using var r = await batch.ExecuteReaderAsync();
+        ChatRow? chat = null;
+        if (await r.ReadAsync())
+        {
+            chat = new ChatRow
+            {
+                CreatedAt = r.GetFieldValue<DateTimeOffset>(0),
+                LastMessageAt = r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1),
+                LastSeq = r.GetInt64(2),
+                InboundCount = r.GetInt64(3),
+                LastMessage = r.IsDBNull(4) ? null : CrmJson.Read<MessagePreview?>(r.GetString(4)),
+                Members = CrmJson.Read<Member[]>(r.GetString(5)),
+                LastInboundTransport = !r.IsDBNull(6) && EnumText.TryParse<Transport>(r.GetString(6), out var transport) ? transport : null,
+                LastInboundFrom = AddressesOf(r.GetString(7)),
+                Thread = ThreadOf(r.GetString(8)),
+            };
+        }
+        await r.NextResultAsync();
+        var reads = new Dictionary<string, ReadHorizon>();
+        while (await r.ReadAsync())
+            reads[r.GetString(0)] = new ReadHorizon { Seq = r.GetInt64(1), InboundCount = r.GetInt64(2), At = r.GetFieldValue<DateTimeOffset>(3) };
+        await r.NextResultAsync();
+        var outbox = new List<OutboxEntry>();
+        while (await r.ReadAsync())
+            outbox.Add(new OutboxEntry { Seq = r.GetInt64(0), Attempts = r.GetInt32(1), NextAttemptAt = r.GetFieldValue<DateTimeOffset>(2), InFlight = r.GetBoolean(3) });
+        await r.NextResultAsync();
+        var recent = new List<(string, long)>();
+        while (await r.ReadAsync())
+        {
+            var seq = r.GetInt64(0);
+            if (!r.IsDBNull(2) && EnumText.TryParse<Transport>(r.GetString(1), out var transport))
+                recent.Add((ChatRules.ProviderKey(transport, r.GetString(2)), seq));
+            if (!r.IsDBNull(3))
+                recent.Add((ChatRules.IdempotencyKey(r.GetString(3)), seq));
+        }
+        recent.Reverse();
+        return new ChatSnapshot { Chat = chat, Reads = reads, Outbox = outbox, RecentKeys = recent };
+    }
+
+    private static NpgsqlBatchCommand Keyed(string sql, string tenantId, string chatId)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = chatId });
+        return command;
+    }
+
+    public async Task<ChatMessage?> CommitAsync(ChatChange change)
+    {
+        var statements = new List<NpgsqlBatchCommand>(4 + change.Updated.Count + change.Audit.Count + change.Events.Count);
+        if (change.Inserted is { } inserted)
+            statements.Add(Insert(change, inserted));
+        if (change.Chat is { } chat)
+            statements.Add(Upsert(change, chat));
+        foreach (var updated in change.Updated)
+            statements.Add(Update(change, updated));
+        if (change.Read is { } read)
+            statements.AddRange(Read(change, read.UserId, read.Horizon));
+        foreach (var audit in change.Audit)
+            statements.Add(PostgresAuditLog.Insert(audit));
+        var events = StreamId.Create(StreamNames.Events, change.TenantId);
+        foreach (var e in change.Events)
+            statements.Add(rows.Enqueue(events, e));
+        try
+        {
+            await writer.WriteAsync([.. statements]);
+            return null;
+        }
+        catch (PostgresException e) when (change.Inserted is not null && e.SqlState == PostgresErrorCodes.UniqueViolation
+                                          && e.ConstraintName is "messages_idempotency" or "messages_provider_id")
+        {
+            return await ReadDuplicateAsync(change.TenantId, change.Inserted.Message)
+                ?? throw new InvalidOperationException($"Message {change.Inserted.Message.Id} repeats a key of chat {change.ChatId}, yet no message holds it.", e);
+        }
+    }
+
+    /// <remarks>
+    /// No <c>on conflict do nothing</c>: a repeated idempotency key or provider id must take the change's audit record
+    /// and event down with it, so the unique index fails the transaction and the group commit commits the neighbours
+    /// without it (each on its own, once). The chat's recent keys catch the usual repeats before they get this far. A
+    /// taken seq (a second activation of the chat) fails the same way and is not a repeat: the grain reloads.
+    /// </remarks>
+    private static NpgsqlBatchCommand Insert(ChatChange change, MessageWrite write)
+    {
+        var m = write.Message;
+        var statement = new NpgsqlBatchCommand("""
             insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments,
-                                  template_id, idempotency_key, provider_message_id, inbound_count, created_at, status)
+                                  template_id, idempotency_key, provider_message_id, inbound_count, created_at, status,
+                                  attempts, next_attempt_at, in_flight)
             values (@tenant, @chat, @seq, @id, @client, @direction, @transport, @sender::jsonb, @text, @attachments::jsonb,
-                    @template, @idem, @provider, @inbound, @created, @status)
-            on conflict do nothing
+                    @template, @idem, @provider, @inbound, @created, @status, @attempts, @next, @inFlight)
             """);
-        var p = message.Parameters;
-        p.AddWithValue("tenant", tenantId);
-        p.AddWithValue("chat", m.ChatId);
+        var p = statement.Parameters;
+        p.AddWithValue("tenant", change.TenantId);
+        p.AddWithValue("chat", change.ChatId);
         p.AddWithValue("seq", m.Seq);
         p.AddWithValue("id", m.Id);
-        p.AddWithValue("client", summary.ClientId);
+        p.AddWithValue("client", change.ClientId);
         p.AddWithValue("direction", EnumText.Of(m.Direction));
         p.AddWithValue("transport", EnumText.Of(m.Transport));
         p.AddWithValue("sender", CrmJson.Write(m.Sender));
@@ -38,34 +146,96 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer)
         p.AddWithValue("inbound", m.InboundCount);
         p.AddWithValue("created", m.CreatedAt);
         p.AddWithValue("status", EnumText.Of(m.Status));
+        AddOutbox(p, write.Outbox);
+        return statement;
+    }
 
-        // The list row moves only when this message went in (in this same transaction), never backwards.
-        var chat = new NpgsqlBatchCommand("""
-            insert into chats (tenant_id, chat_id, client_id, created_at, last_message_at, sort_at, last_seq, inbound_count, last_message, members)
-            select @tenant, @chat, @client, @chatCreated, @created, @created, @seq, @inbound, @preview::jsonb, @members::jsonb
-            where exists (select 1 from messages where tenant_id = @tenant and chat_id = @chat and seq = @seq and id = @id)
+    private static void AddOutbox(NpgsqlParameterCollection p, OutboxEntry? outbox)
+    {
+        p.AddWithValue("attempts", outbox?.Attempts ?? 0);
+        p.AddWithValue("next", NpgsqlDbType.TimestampTz, outbox is null ? DBNull.Value : outbox.NextAttemptAt);
+        p.AddWithValue("inFlight", outbox?.InFlight ?? false);
+    }
+
+    /// <summary>The chat's row as the grain holds it; never moved back by an activation that missed a newer message.</summary>
+    private static NpgsqlBatchCommand Upsert(ChatChange change, ChatRow chat)
+    {
+        var statement = new NpgsqlBatchCommand("""
+            insert into chats (tenant_id, chat_id, client_id, created_at, last_message_at, sort_at, last_seq, inbound_count,
+                               last_message, members, last_inbound_transport, last_inbound_from, thread)
+            values (@tenant, @chat, @client, @created, @lastAt, coalesce(@lastAt, @created), @seq, @inbound,
+                    @preview::jsonb, @members::jsonb, @lastTransport, @lastFrom::jsonb, @thread::jsonb)
             on conflict (tenant_id, chat_id) do update set
                 last_message_at = excluded.last_message_at, sort_at = excluded.sort_at, last_seq = excluded.last_seq,
-                inbound_count = excluded.inbound_count, last_message = excluded.last_message, members = excluded.members
-            where chats.last_seq < excluded.last_seq
+                inbound_count = excluded.inbound_count, last_message = excluded.last_message, members = excluded.members,
+                last_inbound_transport = excluded.last_inbound_transport, last_inbound_from = excluded.last_inbound_from,
+                thread = excluded.thread
+            where chats.last_seq <= excluded.last_seq
             """);
-        p = chat.Parameters;
-        p.AddWithValue("tenant", tenantId);
-        p.AddWithValue("chat", m.ChatId);
-        p.AddWithValue("seq", m.Seq);
-        p.AddWithValue("id", m.Id);
-        p.AddWithValue("client", summary.ClientId);
-        p.AddWithValue("chatCreated", summary.CreatedAt);
-        p.AddWithValue("created", m.CreatedAt);
-        p.AddWithValue("inbound", m.InboundCount);
-        p.AddWithValue("preview", CrmJson.Write(summary.LastMessage));
-        p.AddWithValue("members", CrmJson.Write(summary.Members));
-        var affected = await writer.WriteAsync(message, chat);
-        if (affected[0] == 1)
-            return m;
+        var p = statement.Parameters;
+        p.AddWithValue("tenant", change.TenantId);
+        p.AddWithValue("chat", change.ChatId);
+        p.AddWithValue("client", change.ClientId);
+        p.AddWithValue("created", chat.CreatedAt);
+        p.AddWithValue("lastAt", NpgsqlDbType.TimestampTz, (object?)chat.LastMessageAt ?? DBNull.Value);
+        p.AddWithValue("seq", chat.LastSeq);
+        p.AddWithValue("inbound", chat.InboundCount);
+        p.AddWithValue("preview", CrmJson.Write(chat.LastMessage));
+        p.AddWithValue("members", CrmJson.Write(chat.Members));
+        p.AddWithValue("lastTransport", NpgsqlDbType.Text, chat.LastInboundTransport is { } t ? EnumText.Of(t) : DBNull.Value);
+        p.AddWithValue("lastFrom", JsonSerializer.Serialize(chat.LastInboundFrom.ToDictionary(a => EnumText.Of(a.Key), a => a.Value)));
+        p.AddWithValue("thread", JsonSerializer.Serialize(chat.Thread));
+        return statement;
+    }
 
-        return await ReadDuplicateAsync(tenantId, m)
-            ?? throw new InvalidOperationException($"Seq {m.Seq} of chat {m.ChatId} is taken by another message.");
+    /// <summary>A message's delivery columns and outbox place; a provider id and delivery times, once set, stay.</summary>
+    private static NpgsqlBatchCommand Update(ChatChange change, MessageWrite write)
+    {
+        var m = write.Message;
+        var statement = new NpgsqlBatchCommand("""
+            update messages set status = @status, error_code = @error,
+                provider_message_id = coalesce(@provider, provider_message_id),
+                sent_at = coalesce(@sent, sent_at), delivered_at = coalesce(@delivered, delivered_at), read_at = coalesce(@read, read_at),
+                attempts = greatest(attempts, @attempts), next_attempt_at = @next, in_flight = @inFlight
+            where tenant_id = @tenant and chat_id = @chat and seq = @seq
+            """);
+        var p = statement.Parameters;
+        p.AddWithValue("tenant", change.TenantId);
+        p.AddWithValue("chat", change.ChatId);
+        p.AddWithValue("seq", m.Seq);
+        p.AddWithValue("status", EnumText.Of(m.Status));
+        p.AddWithValue("error", NpgsqlDbType.Text, (object?)m.ErrorCode ?? DBNull.Value);
+        p.AddWithValue("provider", NpgsqlDbType.Text, (object?)m.ProviderMessageId ?? DBNull.Value);
+        p.AddWithValue("sent", NpgsqlDbType.TimestampTz, (object?)m.SentAt ?? DBNull.Value);
+        p.AddWithValue("delivered", NpgsqlDbType.TimestampTz, (object?)m.DeliveredAt ?? DBNull.Value);
+        p.AddWithValue("read", NpgsqlDbType.TimestampTz, (object?)m.ReadAt ?? DBNull.Value);
+        AddOutbox(p, write.Outbox);
+        return statement;
+    }
+
+    /// <summary>The user's read horizon (only ever forward) and <c>read_at</c> on the inbound messages up to it.</summary>
+    private static NpgsqlBatchCommand[] Read(ChatChange change, string userId, ReadHorizon horizon)
+    {
+        var upsert = new NpgsqlBatchCommand("""
+            insert into chat_reads (tenant_id, chat_id, user_id, read_seq, read_inbound_count, read_at)
+            values ($1, $2, $3, $4, $5, $6)
+            on conflict (tenant_id, chat_id, user_id) do update set
+                read_seq = excluded.read_seq, read_inbound_count = excluded.read_inbound_count, read_at = excluded.read_at
+            where chat_reads.read_seq < excluded.read_seq
+            """);
+        upsert.Parameters.Add(new() { Value = change.TenantId });
+        upsert.Parameters.Add(new() { Value = change.ChatId });
+        upsert.Parameters.Add(new() { Value = userId });
+        upsert.Parameters.Add(new() { Value = horizon.Seq });
+        upsert.Parameters.Add(new() { Value = horizon.InboundCount });
+        upsert.Parameters.Add(new() { Value = horizon.At });
+        var readAt = new NpgsqlBatchCommand(
+            "update messages set read_at = $4 where tenant_id = $1 and chat_id = $2 and seq <= $3 and direction = 'inbound' and read_at is null");
+        readAt.Parameters.Add(new() { Value = change.TenantId });
+        readAt.Parameters.Add(new() { Value = change.ChatId });
+        readAt.Parameters.Add(new() { Value = horizon.Seq });
+        readAt.Parameters.Add(new() { Value = horizon.At });
+        return [upsert, readAt];
     }
 
     private async Task<ChatMessage?> ReadDuplicateAsync(string tenantId, ChatMessage m)
@@ -84,31 +254,17 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer)
         return (await ReadMessagesAsync(cmd)).FirstOrDefault();
     }
 
-    public async Task UpsertChatAsync(ChatSummary s)
+    private static IReadOnlyDictionary<Transport, string> AddressesOf(string json)
     {
-        var cmd = new NpgsqlBatchCommand("""
-            insert into chats (tenant_id, chat_id, client_id, created_at, last_message_at, sort_at, last_seq, inbound_count, last_message, members)
-            values (@tenant, @chat, @client, @created, @lastAt, coalesce(@lastAt, @created), @seq, @inbound, @preview::jsonb, @members::jsonb)
-            on conflict (tenant_id, chat_id) do update set
-                members = excluded.members,
-                last_message_at = case when excluded.last_seq >= chats.last_seq then excluded.last_message_at else chats.last_message_at end,
-                sort_at = case when excluded.last_seq >= chats.last_seq then excluded.sort_at else chats.sort_at end,
-                last_message = case when excluded.last_seq >= chats.last_seq then excluded.last_message else chats.last_message end,
-                inbound_count = greatest(chats.inbound_count, excluded.inbound_count),
-                last_seq = greatest(chats.last_seq, excluded.last_seq)
-            """);
-        var p = cmd.Parameters;
-        p.AddWithValue("tenant", s.TenantId);
-        p.AddWithValue("chat", s.ChatId);
-        p.AddWithValue("client", s.ClientId);
-        p.AddWithValue("created", s.CreatedAt);
-        p.AddWithValue("lastAt", NpgsqlDbType.TimestampTz, (object?)s.LastMessageAt ?? DBNull.Value);
-        p.AddWithValue("seq", s.LastSeq);
-        p.AddWithValue("inbound", s.InboundCount);
-        p.AddWithValue("preview", CrmJson.Write(s.LastMessage));
-        p.AddWithValue("members", CrmJson.Write(s.Members));
-        await writer.WriteAsync(cmd);
+        var stored = JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
+        return SmallMap<Transport, string>.Of(stored
+            .Select(a => (Known: EnumText.TryParse<Transport>(a.Key, out var transport), Entry: KeyValuePair.Create(transport, a.Value)))
+            .Where(a => a.Known)
+            .Select(a => a.Entry));
     }
+
+    private static IReadOnlyDictionary<string, string> ThreadOf(string json) =>
+        SmallMap<string, string>.Of(JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []);
 
     public async Task<ChatErasure> EraseChatAsync(string tenantId, string chatId)
     {
@@ -144,14 +300,6 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer)
         return erased;
     }
 
-    public async Task<ChatMessage?> ReadLastAsync(string tenantId, string chatId)
-    {
-        await using var cmd = db.CreateCommand($"select {MessageColumns} from messages where tenant_id = @tenant and chat_id = @chat order by seq desc limit 1");
-        cmd.Parameters.AddWithValue("tenant", tenantId);
-        cmd.Parameters.AddWithValue("chat", chatId);
-        return (await ReadMessagesAsync(cmd)).FirstOrDefault();
-    }
-
     public async Task<ChatMessage?> ReadMessageAsync(string tenantId, string chatId, long seq)
     {
         await using var cmd = db.CreateCommand($"select {MessageColumns} from messages where tenant_id = @tenant and chat_id = @chat and seq = @seq");
@@ -182,33 +330,6 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer)
         cmd.Parameters.AddWithValue("chat", chatId);
         cmd.Parameters.AddWithValue("seq", seq);
         return await cmd.ExecuteScalarAsync() is long count ? count : 0;
-    }
-
-    public async Task MarkReadAsync(string tenantId, string chatId, string userId, long upToSeq, long inboundCount, DateTimeOffset at)
-    {
-        await using var batch = db.CreateBatch();
-        var horizon = new NpgsqlBatchCommand("""
-            insert into chat_reads (tenant_id, chat_id, user_id, read_seq, read_inbound_count, read_at)
-            values ($1, $2, $3, $4, $5, $6)
-            on conflict (tenant_id, chat_id, user_id) do update set
-                read_seq = excluded.read_seq, read_inbound_count = excluded.read_inbound_count, read_at = excluded.read_at
-            where chat_reads.read_seq < excluded.read_seq
-            """);
-        horizon.Parameters.Add(new() { Value = tenantId });
-        horizon.Parameters.Add(new() { Value = chatId });
-        horizon.Parameters.Add(new() { Value = userId });
-        horizon.Parameters.Add(new() { Value = upToSeq });
-        horizon.Parameters.Add(new() { Value = inboundCount });
-        horizon.Parameters.Add(new() { Value = at });
-        var readAt = new NpgsqlBatchCommand(
-            "update messages set read_at = $4 where tenant_id = $1 and chat_id = $2 and seq <= $3 and direction = 'inbound' and read_at is null");
-        readAt.Parameters.Add(new() { Value = tenantId });
-        readAt.Parameters.Add(new() { Value = chatId });
-        readAt.Parameters.Add(new() { Value = upToSeq });
-        readAt.Parameters.Add(new() { Value = at });
-        batch.BatchCommands.Add(horizon);
-        batch.BatchCommands.Add(readAt);
-        await batch.ExecuteNonQueryAsync();
     }
 
     public async Task<Page<ChatView>> ListChatsAsync(string tenantId, string userId, bool unreadOnly, Transport? transport, int limit, string? cursor)
@@ -258,28 +379,6 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer)
             items.RemoveAt(limit);
         var next = more ? ChatListCursor.Of(items[^1].SortAt, items[^1].Chat.Id) : null;
         return new Page<ChatView> { Items = items.Select(i => i.Chat).ToList(), NextCursor = next };
-    }
-
-    public async Task UpdateDeliveryAsync(string tenantId, string chatId, long seq, MessageStatus status, string? errorCode, string? providerMessageId,
-        DateTimeOffset? sentAt, DateTimeOffset? deliveredAt, DateTimeOffset? readAt)
-    {
-        var cmd = new NpgsqlBatchCommand("""
-            update messages set status = @status, error_code = @error,
-                provider_message_id = coalesce(@provider, provider_message_id),
-                sent_at = coalesce(@sent, sent_at), delivered_at = coalesce(@delivered, delivered_at), read_at = coalesce(@read, read_at)
-            where tenant_id = @tenant and chat_id = @chat and seq = @seq
-            """);
-        var p = cmd.Parameters;
-        p.AddWithValue("tenant", tenantId);
-        p.AddWithValue("chat", chatId);
-        p.AddWithValue("seq", seq);
-        p.AddWithValue("status", EnumText.Of(status));
-        p.AddWithValue("error", NpgsqlDbType.Text, (object?)errorCode ?? DBNull.Value);
-        p.AddWithValue("provider", NpgsqlDbType.Text, (object?)providerMessageId ?? DBNull.Value);
-        p.AddWithValue("sent", NpgsqlDbType.TimestampTz, (object?)sentAt ?? DBNull.Value);
-        p.AddWithValue("delivered", NpgsqlDbType.TimestampTz, (object?)deliveredAt ?? DBNull.Value);
-        p.AddWithValue("read", NpgsqlDbType.TimestampTz, (object?)readAt ?? DBNull.Value);
-        await writer.WriteAsync(cmd);
     }
 
     public async Task<MessageLocation?> LocateAsync(string tenantId, string? messageId, Transport transport, string? providerMessageId)
