@@ -56,6 +56,7 @@ app.UseAuthentication();
 app.UseSessionAntiforgery();
 app.UseRateLimiter();
 app.UseAuthorization();
+app.UseCleanInput();
 
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");

@@ -39,6 +39,8 @@ public static class ChatRules
             errors.Add("text", "Text is required unless a template or attachments are given.");
         else if (text is { Length: > MaxTextLength })
             errors.Add("text", $"At most {MaxTextLength} characters.");
+        else
+            TextInput.Check(text, "text", errors);
     }
 
     public static long Unread(ChatState chat, string userId) =>
