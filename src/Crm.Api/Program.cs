@@ -58,6 +58,7 @@ app.UseAuthentication();
 app.UseSessionAntiforgery();
 app.UseRateLimiter();
 app.UseAuthorization();
+app.UseCleanInput();
 
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");

@@ -43,6 +43,72 @@ public sealed class SessionAcrossNodesTests(TwoNodesFixture nodes) : IClassFixtu
 
     private static HttpClient Browser(CrmApiFactory node, CookieContainer jar) => node.CreateDefaultClient(new CookieContainerHandler(jar));
 
+    /// <summary>A user made on node A, with its key and a browser signed in on node B.</summary>
+    private async Task<(Tenant Tenant, string UserId, HttpClient KeyOnB, HttpClient BrowserOnB)> UserSeenOnBAsync(string role)
+    {
+        var tenant = await nodes.A.CreateTenantAsync();
+        var email = $"u{Guid.NewGuid():N}@example.com";
+        var created = await tenant.Admin.PostAsJsonAsync("/api/v1/users", new { name = "Pat", role, email, password = Password });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var user = await created.BodyAsync();
+        var browserOnB = Browser(nodes.B, new CookieContainer());
+        Assert.Equal(HttpStatusCode.OK, (await browserOnB.PostAsJsonAsync("/api/v1/session", new { email, password = Password })).StatusCode);
+        var keyOnB = nodes.B.ClientWithKey(user.Str("apiKey"));
+        // Twice each, so that node B answers from what it cached.
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(role, (await keyOnB.GetOkAsync("/api/v1/me")).Str("role"));
+            Assert.Equal(role, (await browserOnB.GetOkAsync("/api/v1/me")).Str("role"));
+        }
+        return (tenant, user.Str("id"), keyOnB, browserOnB);
+    }
+
+    [Fact]
+    public async Task AUserDeactivatedOnOneNodeIsLockedOutOfTheOtherByTheNextRequest()
+    {
+        var (tenant, userId, keyOnB, browserOnB) = await UserSeenOnBAsync("agent");
+
+        var deactivated = await tenant.Admin.DeleteAsync($"/api/v1/users/{userId}");
+        var key = await keyOnB.GetAsync("/api/v1/me");
+        var cookie = await browserOnB.GetAsync("/api/v1/me");
+
+        Assert.Equal(HttpStatusCode.OK, deactivated.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, key.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, cookie.StatusCode);
+    }
+
+    [Fact]
+    public async Task ARoleChangedOnOneNodeHoldsOnTheOtherByTheNextRequest()
+    {
+        var (tenant, userId, keyOnB, browserOnB) = await UserSeenOnBAsync("agent");
+        Assert.Equal(HttpStatusCode.Forbidden, (await keyOnB.GetAsync("/api/v1/audit")).StatusCode);
+
+        var changed = await tenant.Admin.PatchAsJsonAsync($"/api/v1/users/{userId}", new { role = "lead" });
+        var key = await keyOnB.GetOkAsync("/api/v1/me");
+        var cookie = await browserOnB.GetOkAsync("/api/v1/me");
+        var audit = await keyOnB.GetAsync("/api/v1/audit");
+
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal(("lead", "lead"), (key.Str("role"), cookie.Str("role")));
+        Assert.Equal(HttpStatusCode.OK, audit.StatusCode);
+    }
+
+    [Fact]
+    public async Task AKeyRotatedOrAPasswordResetOnOneNodeEndsTheOldCredentialsOnTheOther()
+    {
+        var (tenant, userId, keyOnB, browserOnB) = await UserSeenOnBAsync("sales");
+
+        var rotated = await tenant.Admin.PostAsync($"/api/v1/users/{userId}/keys", null);
+        var reset = await tenant.Admin.PutAsJsonAsync($"/api/v1/users/{userId}/password", new { password = "another long password" });
+        var oldKey = await keyOnB.GetAsync("/api/v1/me");
+        var cookie = await browserOnB.GetAsync("/api/v1/me");
+        using var newKeyOnB = nodes.B.ClientWithKey((await rotated.BodyAsync()).Str("apiKey"));
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (rotated.StatusCode, reset.StatusCode));
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (oldKey.StatusCode, cookie.StatusCode));
+        Assert.Equal("sales", (await newKeyOnB.GetOkAsync("/api/v1/me")).Str("role"));
+    }
+
     [Fact]
     public async Task ASessionMadeOnOneNodeWorksOnTheOtherAndEndsOnBoth()
     {

@@ -231,6 +231,56 @@ public sealed class ValidationTests(ApiFixture fixture)
         await response.AssertInvalidAsync("limit");
     }
 
+    // The JSON escapes travel as written: \u0000 is the NUL a widget or integration sends, \ud800 a lone surrogate.
+    [Theory]
+    [InlineData("POST", "/api/v1/clients", """{"firstName":"Ann\u0000"}""", "firstName")]
+    [InlineData("POST", "/api/v1/clients", """{"firstName":"Ann","contacts":[{"type":"phone","value":"+14155550100"},{"type":"other","value":"skype:\u0007ann"}]}""", "contacts[1].value")]
+    [InlineData("POST", "/api/v1/clients", """{"firstName":"Ann","lastName":"\ud800"}""", "lastName")]
+    [InlineData("PATCH", "/api/v1/clients/{client}", """{"comment":"call \u001b back"}""", "comment")]
+    [InlineData("POST", "/api/v1/clients/{client}/contacts", """{"type":"other","value":"\u0085x"}""", "value")]
+    [InlineData("POST", "/api/v1/chats/{chat}/messages", """{"text":"before\u0000after"}""", "text")]
+    [InlineData("POST", "/api/v1/chats/{chat}/log", """{"text":"called\u0000"}""", "text")]
+    [InlineData("POST", "/api/v1/chats/{chat}/members", """{"kind":"service","serviceName":"bot\u0000"}""", "serviceName")]
+    [InlineData("POST", "/api/v1/templates", """{"name":"Ship\u0000","text":"We ship"}""", "name")]
+    [InlineData("POST", "/api/v1/templates", """{"name":"Ship","text":"We\u007f ship"}""", "text")]
+    [InlineData("POST", "/api/v1/users", """{"name":"Sam\u0000","role":"agent"}""", "name")]
+    [InlineData("POST", "/api/v1/users", """{"name":"Sam","role":"agent","email":"sam\u0000@example.com","password":"long enough password"}""", "email")]
+    [InlineData("GET", "/api/v1/clients?query=ann%00", null, "query")]
+    [InlineData("GET", "/api/v1/messages/search?query=ann%01", null, "query")]
+    public async Task ControlCharactersAndInvalidUnicodeAreRefusedNamingTheFieldAndStoreNothing(string method, string url, string? json, string field)
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var clientId = await tenant.Admin.CreateClientIdAsync();
+        var chatId = await tenant.Admin.ChatIdAsync(clientId);
+        var before = await StateAsync(tenant, clientId, chatId);
+        using var request = new HttpRequestMessage(new HttpMethod(method), url.Replace("{client}", clientId).Replace("{chat}", chatId));
+        if (json is not null)
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+
+        var response = await tenant.Admin.SendAsync(request);
+
+        await response.AssertInvalidAsync(field);
+        Assert.Equal(before, await StateAsync(tenant, clientId, chatId));
+    }
+
+    /// <summary>What the tenant holds that any of the refused requests could have changed.</summary>
+    private static async Task<string> StateAsync(Tenant tenant, string clientId, string chatId) => string.Join('\n',
+        await tenant.Admin.RawAsync($"/api/v1/clients/{clientId}"), await tenant.Admin.RawAsync($"/api/v1/chats/{chatId}"),
+        await tenant.Admin.RawAsync($"/api/v1/chats/{chatId}/messages"), await tenant.Admin.RawAsync("/api/v1/templates"),
+        await tenant.Admin.RawAsync("/api/v1/users"), await tenant.Admin.RawAsync("/api/v1/clients"));
+
+    [Fact]
+    public async Task TabsNewLinesAndEmojiAreKept()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var chatId = await tenant.Admin.ChatIdAsync(await tenant.Admin.CreateClientIdAsync());
+
+        var response = await tenant.Admin.PostRawAsync($"/api/v1/chats/{chatId}/messages", """{"text":"line one\r\n\tline two \ud83d\ude00"}""");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("line one\r\n\tline two \U0001F600", Assert.Single(await tenant.Admin.MessagesAsync(chatId)).Str("text"));
+    }
+
     [Fact]
     public async Task AChatListCursorThisApiDidNotGiveOutIsRejected()
     {

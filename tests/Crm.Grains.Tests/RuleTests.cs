@@ -117,3 +117,73 @@ public sealed class ApiKeysTests
     [InlineData("xyz.tn_1.us_2.aaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public void MalformedKeysDoNotParse(string key) => Assert.False(ApiKeys.TryParse(key, out _, out _, out _));
 }
+
+public sealed class TextInputTests
+{
+    [Theory]
+    [InlineData("plain text")]
+    [InlineData("tab\tnew line\ncarriage return\r\n")]
+    [InlineData("emoji \U0001F600 and accents é ñ 中文")]
+    [InlineData("")]
+    public void PrintableTextTabsNewLinesAndSurrogatePairsAreClean(string text)
+    {
+        Assert.True(TextInput.IsClean(text));
+        Assert.Same(text, TextInput.Strip(text));
+    }
+
+    [Theory]
+    [InlineData("before\0after", "beforeafter")]
+    [InlineData("\u0001bell\u0007 escape\u001b", "bell escape")]
+    [InlineData("delete\u007f and next line\u0085", "delete and next line")]
+    [InlineData("\0\0\0", "")]
+    public void ControlCharactersAreRefusedOrStripped(string text, string stripped)
+    {
+        Assert.False(TextInput.IsClean(text));
+        Assert.Equal(stripped, TextInput.Strip(text));
+        Assert.True(TextInput.IsClean(stripped));
+    }
+
+    // Built in code: attribute arguments are stored as UTF-8, which turns a lone surrogate into U+FFFD.
+    [Fact]
+    public void LoneSurrogatesAreRefusedOrStrippedAndPairsKept()
+    {
+        var (high, low, pair) = ("\ud800", "\udc00", "\U0001F600");
+        var texts = new[] { $"a{high}b", $"at the end {high}", $"{low} first", $"{low}{high} reversed", $"{high}{high}{pair}" };
+
+        Assert.All(texts, t => Assert.False(TextInput.IsClean(t)));
+        Assert.Equal(["ab", "at the end ", " first", " reversed", pair], texts.Select(TextInput.Strip));
+    }
+
+    [Fact]
+    public void TheRulesNameTheFieldThatHoldsIt()
+    {
+        var errors = new Errors();
+        var fields = new ClientFields { Values = new Dictionary<string, string?> { ["firstName"] = "Ann", ["comment"] = "a\0b" } };
+
+        var profile = ClientRules.Apply(new ClientProfile(), fields, errors);
+        ChatRules.ValidateText("hi\0", false, errors);
+        TemplateRules.Validate("Ship\u0001", "ok", errors);
+
+        Assert.Null(profile);
+        Assert.Equal(["comment", "text", "name"], errors.ToDictionary().Keys);
+        Assert.Null(ContactRules.Normalize(ContactType.Other, "skype:\0ann", out var error));
+        Assert.Equal(TextInput.Refusal, error);
+    }
+
+    [Fact]
+    public void AnInboundMessageKeepsWhatTheProviderSentWithoutThem()
+    {
+        var message = new InboundMessage
+        {
+            Text = "before\0after",
+            Sender = new Sender { DisplayName = "Ann\u0007 Lee", Address = "+1415\u00005550123" },
+            ContactValue = "ann\0",
+            Attachments = [new AttachmentRef { Id = "a1", FileName = "re\0port.pdf" }],
+            Metadata = new Dictionary<string, string> { ["subject"] = "Hi\u001b", ["k\0"] = "v" },
+        };
+
+        Assert.Equal(("beforeafter", "Ann Lee", "+14155550123", "ann"), (message.Text, message.Sender.DisplayName, message.Sender.Address, message.ContactValue));
+        Assert.Equal("report.pdf", Assert.Single(message.Attachments).FileName);
+        Assert.Equal(new Dictionary<string, string> { ["subject"] = "Hi", ["k"] = "v" }, message.Metadata);
+    }
+}

@@ -37,10 +37,10 @@ public sealed class SignInGrainTests(ClusterFixture fixture)
         var second = (await tenant.StartSessionAsync(userId)).Value!;
 
         await tenant.EndSessionAsync(userId, first.SessionId);
-        var ended = await tenant.AuthenticateSessionAsync(userId, first.SessionId, ApiKeys.Hash(first.Secret));
-        var other = await tenant.AuthenticateSessionAsync(userId, second.SessionId, ApiKeys.Hash(second.Secret));
+        var ended = Credentials.ForSession(await tenant.GetCredentialsAsync(userId), first.SessionId, ApiKeys.Hash(first.Secret));
+        var other = Credentials.ForSession(await tenant.GetCredentialsAsync(userId), second.SessionId, ApiKeys.Hash(second.Secret));
         await tenant.SetPasswordAsync(userId, "hash-2", Actor.System(tenantId));
-        var afterReset = await tenant.AuthenticateSessionAsync(userId, second.SessionId, ApiKeys.Hash(second.Secret));
+        var afterReset = Credentials.ForSession(await tenant.GetCredentialsAsync(userId), second.SessionId, ApiKeys.Hash(second.Secret));
 
         Assert.Null(ended);
         Assert.Equal((userId, Role.Agent, second.SessionId), (other!.UserId, other.Role, other.KeyId));

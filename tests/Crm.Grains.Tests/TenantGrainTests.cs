@@ -14,8 +14,8 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         var sales = (await tenant.CreateUserAsync("Sam", Role.Sales, Actor.System(created.Tenant.Id))).Value!;
 
         Assert.True(Authenticates(sales.ApiKey, out var tenantId, out var userId, out var secret));
-        var actor = await tenant.AuthenticateAsync(userId, ApiKeys.Hash(secret));
-        var wrong = await tenant.AuthenticateAsync(userId, ApiKeys.Hash(secret + "x"));
+        var actor = Credentials.ForKey(await tenant.GetCredentialsAsync(userId), ApiKeys.Hash(secret));
+        var wrong = Credentials.ForKey(await tenant.GetCredentialsAsync(userId), ApiKeys.Hash(secret + "x"));
 
         Assert.Equal((created.Tenant.Id, sales.User.Id, Role.Sales), (actor!.TenantId, actor.UserId, actor.Role));
         Assert.Null(wrong);
@@ -31,9 +31,9 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         Authenticates(agent.ApiKey, out _, out var userId, out var secret);
 
         await tenant.DeactivateUserAsync(userId, Actor.System(created.Tenant.Id));
-        var now = await tenant.AuthenticateAsync(userId, ApiKeys.Hash(secret));
+        var now = Credentials.ForKey(await tenant.GetCredentialsAsync(userId), ApiKeys.Hash(secret));
         await fixture.Cluster.DeactivateAsync(tenant);
-        var later = await tenant.AuthenticateAsync(userId, ApiKeys.Hash(secret));
+        var later = Credentials.ForKey(await tenant.GetCredentialsAsync(userId), ApiKeys.Hash(secret));
 
         Assert.Null(now);
         Assert.Null(later);

@@ -91,6 +91,8 @@ public static class ChatEndpoints
         // Lower case: header names are case-insensitive, and "Idempotency-Key" would leave the camelCase errors policy as "idempotency-Key".
         if (idempotencyKey is { Length: 0 or > ChatRules.MaxIdempotencyKeyLength })
             errors.Add("idempotency-key", $"Must be 1 to {ChatRules.MaxIdempotencyKeyLength} characters.");
+        else
+            TextInput.Check(idempotencyKey, "idempotency-key", errors);
         if (body.Text is { Length: > ChatRules.MaxTextLength })
             errors.Add("text", $"At most {ChatRules.MaxTextLength} characters.");
         var attachments = (body.Attachments ?? []).Select(id => new AttachmentRef { Id = id }).ToList();

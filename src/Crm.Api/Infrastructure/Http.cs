@@ -42,6 +42,17 @@ public static class Http
         });
     }
 
+    /// <summary>A validation problem from middleware: 400 with the bad fields named under <c>errors</c>.</summary>
+    public static async Task WriteInvalidAsync(HttpContext http, Errors errors)
+    {
+        http.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new HttpValidationProblemDetails(errors.ToDictionary()) { Status = StatusCodes.Status400BadRequest, Title = "The request is not valid." },
+        });
+    }
+
     /// <summary>A Retry-After header value: whole seconds, at least one.</summary>
     public static string RetryAfter(TimeSpan wait) =>
         Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);

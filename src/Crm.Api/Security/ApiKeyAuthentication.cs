@@ -9,12 +9,15 @@ using Microsoft.Extensions.Options;
 
 namespace Crm.Api;
 
-/// <summary>Resolves <c>Authorization: Bearer &lt;key&gt;</c> to tenant, user and role; the tenant never comes from the request.</summary>
+/// <summary>
+/// Resolves <c>Authorization: Bearer &lt;key&gt;</c> to tenant, user and role; the tenant never comes from the request.
+/// The key is checked against this node's <see cref="CredentialCache"/>, which asks the tenant grain only on a miss.
+/// </summary>
 internal sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IGrainFactory grains,
+    CredentialCache credentials,
     SystemKey systemKey) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -33,7 +36,7 @@ internal sealed class ApiKeyAuthentication(
             return Success(new Claim(ClaimTypes.Role, Permissions.SystemRole), new Claim(UserClaim, "system"), new Claim(KeyClaim, "system"));
         if (!ApiKeys.TryParse(key, out var tenantId, out var userId, out var secret))
             return AuthenticateResult.Fail("Unknown API key.");
-        var actor = await grains.GetGrain<ITenantGrain>(tenantId).AuthenticateAsync(userId, ApiKeys.Hash(secret));
+        var actor = Credentials.ForKey(await credentials.GetAsync(tenantId, userId), ApiKeys.Hash(secret));
         if (actor is null)
             return AuthenticateResult.Fail("Unknown API key.");
         return Success(
@@ -78,6 +81,12 @@ public static class AuthorizationSetup
     public static IServiceCollection AddCrmAuthorization(this IServiceCollection services)
     {
         services.AddSingleton<SystemKey>();
+        services.AddSingleton(sp =>
+        {
+            var grains = sp.GetRequiredService<IGrainFactory>();
+            return new CredentialCache((tenantId, userId) => grains.GetGrain<ITenantGrain>(tenantId).GetCredentialsAsync(userId), sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddHostedService<CredentialLeaseRenewal>();
         services.AddAuthentication(CookieSessions.DefaultScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null)
             .AddCookieSessions();

@@ -9,7 +9,8 @@ namespace Crm.Api;
 
 /// <summary>
 /// People in a browser: an HttpOnly, SameSite=Strict cookie names a session the tenant grain keeps, and is
-/// checked against it on every request, so sign-out, a password reset or deactivation end it at once.
+/// checked on every request against this node's <see cref="CredentialCache"/>, which drops the user the moment
+/// the session, the role or the user changes, so sign-out, a password reset or deactivation end it at once.
 /// Unsafe requests on a cookie also need the antiforgery header; API-key requests never do.
 /// </summary>
 public static class CookieSessions
@@ -61,7 +62,7 @@ public static class CookieSessions
 
     public static bool IsSession(this ClaimsPrincipal user) => user.Identity is { IsAuthenticated: true, AuthenticationType: SchemeName };
 
-    /// <summary>Re-reads the session and the user's current role from the tenant grain.</summary>
+    /// <summary>Re-reads the session and the user's current role (from the cache, else the tenant grain).</summary>
     private static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var principal = context.Principal!;
@@ -72,8 +73,8 @@ public static class CookieSessions
         Actor? actor = null;
         if (Ids.IsWellFormed(tenantId) && Ids.IsWellFormed(userId) && sessionId is not null && secret is not null)
         {
-            var grains = context.HttpContext.RequestServices.GetRequiredService<IGrainFactory>();
-            actor = await grains.GetGrain<ITenantGrain>(tenantId!).AuthenticateSessionAsync(userId!, sessionId, ApiKeys.Hash(secret));
+            var credentials = context.HttpContext.RequestServices.GetRequiredService<CredentialCache>();
+            actor = Credentials.ForSession(await credentials.GetAsync(tenantId!, userId!), sessionId, ApiKeys.Hash(secret));
         }
         if (actor is null)
         {

@@ -23,7 +23,7 @@ public static class RetentionEndpoints
     {
         var actor = user.Actor();
         var policy = new RetentionPolicy { MessageDays = body.MessageDays, AttachmentDays = body.AttachmentDays };
-        return Http.From(await grains.GetGrain<ITenantGrain>(actor.TenantId).SetRetentionAsync(policy, actor), TypedResults.Ok);
+        return Http.From(await grains.GetGrain<IRetentionGrain>(actor.TenantId).SetPolicyAsync(policy, actor), TypedResults.Ok);
     }
 
     public static async Task<IResult> RunAsync(IGrainFactory grains, ClaimsPrincipal user)

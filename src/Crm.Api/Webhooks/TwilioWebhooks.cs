@@ -46,15 +46,10 @@ public static class TwilioWebhooks
     {
         if (options.For(tenant).Twilio is not { AuthToken.Length: > 0 } twilio)
             return (Http.NotFound("Twilio is not configured for this tenant."), Empty);
-        IFormCollection form;
-        try
-        {
-            form = request.HasFormContentType ? await request.ReadFormAsync(request.HttpContext.RequestAborted) : FormCollection.Empty;
-        }
-        catch (InvalidDataException)
-        {
+        using var reader = new StreamReader(request.Body);
+        var body = request.HasFormContentType ? await reader.ReadToEndAsync(request.HttpContext.RequestAborted) : "";
+        if (TwilioForm.Parse(body) is not { } form)
             return (Http.Invalid("body", "Not a form-encoded body."), Empty);
-        }
         var url = TwilioSignature.PublicUrl(options.PublicBaseUrl, request.PathBase.ToUriComponent() + request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
         if (!TwilioSignature.IsValid(url, form, twilio.AuthToken, request.Headers[TwilioSignature.Header]))
             return (TypedResults.Problem("The X-Twilio-Signature header is missing or does not match.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden"), Empty);

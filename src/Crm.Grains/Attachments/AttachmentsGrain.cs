@@ -15,6 +15,8 @@ internal sealed class AttachmentsGrain(IAttachmentStore store, IAuditLog audit, 
             errors.Add("file", "A file with a name is required.");
         else if (name.Length > AttachmentRules.MaxFileNameLength)
             errors.Add("file", $"The file name is at most {AttachmentRules.MaxFileNameLength} characters.");
+        else if (!TextInput.IsClean(name) || !TextInput.IsClean(contentType))
+            errors.Add("file", "The file name and content type must not contain control characters or invalid Unicode.");
         if (content.Length == 0)
             errors.Add("file", "The file is empty.");
         else if (content.Length > AttachmentRules.MaxSize)

@@ -61,26 +61,31 @@ public sealed record OutgoingMessage
     [Id(4)] public string? IdempotencyKey { get; init; }
 }
 
-/// <summary>A message a client sent us, normalised from whichever provider carried it.</summary>
+/// <summary>
+/// A message a client sent us, normalised from whichever provider carried it. Every string is kept without the
+/// characters <see cref="TextInput"/> refuses, however the record is made (a parser, a stream's JSON, a replay):
+/// the provider already delivered the message, so it is cleaned rather than refused, and it never fails the
+/// commit it rides in.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record InboundMessage
 {
     [Id(0)] public string TenantId { get; init; } = "";
     [Id(1)] public Transport Transport { get; init; }
-    [Id(2)] public string Provider { get; init; } = "";
-    [Id(3)] public string ProviderMessageId { get; init; } = "";
-    [Id(4)] public Sender Sender { get; init; } = new();
-    [Id(5)] public string Text { get; init; } = "";
-    [Id(6)] public IReadOnlyList<AttachmentRef> Attachments { get; init; } = [];
+    [Id(2)] public string Provider { get; init => field = TextInput.Strip(value); } = "";
+    [Id(3)] public string ProviderMessageId { get; init => field = TextInput.Strip(value); } = "";
+    [Id(4)] public Sender Sender { get; init => field = InboundCleaning.Clean(value); } = new();
+    [Id(5)] public string Text { get; init => field = TextInput.Strip(value); } = "";
+    [Id(6)] public IReadOnlyList<AttachmentRef> Attachments { get; init => field = InboundCleaning.Clean(value); } = [];
     [Id(7)] public DateTimeOffset? ProviderTimestamp { get; init; }
 
     /// <summary>The contact the message came from, normalised; it routes the message to its client.</summary>
     [Id(8)] public ContactType ContactType { get; init; }
 
-    [Id(9)] public string ContactValue { get; init; } = "";
+    [Id(9)] public string ContactValue { get; init => field = TextInput.Strip(value); } = "";
 
     /// <summary>Provider facts worth keeping: email Message-Id, Subject, In-Reply-To; the Telegram chat id; a WhatsApp profile name.</summary>
-    [Id(10)] public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+    [Id(10)] public IReadOnlyDictionary<string, string> Metadata { get; init => field = InboundCleaning.Clean(value); } = new Dictionary<string, string>();
 }
 
 /// <summary>A call or out-of-band exchange an agent records on the chat.</summary>

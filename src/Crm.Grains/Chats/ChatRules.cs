@@ -43,6 +43,8 @@ public static class ChatRules
             errors.Add("text", "Text is required unless a template or attachments are given.");
         else if (text is { Length: > MaxTextLength })
             errors.Add("text", $"At most {MaxTextLength} characters.");
+        else
+            TextInput.Check(text, "text", errors);
     }
 
     public static long Unread(ChatRow chat, ReadHorizon? horizon) => chat.InboundCount - (horizon?.InboundCount ?? 0);

@@ -22,6 +22,8 @@ public static class ClientRules
         var next = profile;
         foreach (var (name, raw) in fields.Values)
         {
+            if (!TextInput.Check(raw, name, errors))
+                continue;
             var value = string.IsNullOrWhiteSpace(raw) ? null : raw.Trim();
             switch (name)
             {

@@ -24,6 +24,11 @@ public static class ContactRules
             error = $"A contact value is at most {MaxValueLength} characters.";
             return null;
         }
+        if (!TextInput.IsClean(value))
+        {
+            error = TextInput.Refusal;
+            return null;
+        }
         return type switch
         {
             ContactType.Phone or ContactType.Whatsapp => NormalizePhone(value, out error),

@@ -13,13 +13,22 @@ internal sealed class RetentionGrain(
 
     private string TenantId => this.GetPrimaryKeyString();
 
-    public async Task StartAsync()
+    public async Task<Result<RetentionPolicy>> SetPolicyAsync(RetentionPolicy policy, Actor actor)
+    {
+        var stored = await GrainFactory.GetGrain<ITenantGrain>(TenantId).SetRetentionAsync(policy, actor);
+        if (!stored.IsOk)
+            return stored;
+        await (policy.IsEmpty ? StopAsync() : StartAsync());
+        return stored;
+    }
+
+    private async Task StartAsync()
     {
         var period = options.Value.Period;
         await this.RegisterOrUpdateReminder(ReminderName, period, period);
     }
 
-    public async Task StopAsync()
+    private async Task StopAsync()
     {
         if (await this.GetReminder(ReminderName) is { } reminder)
             await this.UnregisterReminder(reminder);

@@ -21,9 +21,13 @@ public static class TemplateRules
             errors.Add("name", "A name is required.");
         else if (name.Trim().Length > MaxNameLength)
             errors.Add("name", $"At most {MaxNameLength} characters.");
+        else
+            TextInput.Check(name, "name", errors);
         if (string.IsNullOrWhiteSpace(text))
             errors.Add("text", "Text is required.");
         else if (text.Length > ChatRules.MaxTextLength)
             errors.Add("text", $"At most {ChatRules.MaxTextLength} characters.");
+        else
+            TextInput.Check(text, "text", errors);
     }
 }

@@ -23,9 +23,6 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Starts a browser session for an active user whose password the API has just verified.</summary>
     Task<Result<SessionStarted>> StartSessionAsync(string userId);
 
-    /// <summary>The actor for a live session of an active user, else null.</summary>
-    Task<Actor?> AuthenticateSessionAsync(string userId, string sessionId, string secretHash);
-
     /// <summary>Ends one browser session (sign-out); its cookie stops working at once.</summary>
     Task EndSessionAsync(string userId, string sessionId);
 
@@ -48,13 +45,19 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Deactivates a user; its keys stop working at once.</summary>
     Task<Result<UserInfo>> DeactivateUserAsync(string userId, Actor actor);
 
-    /// <summary>The actor for an active user whose key secret hashes to <paramref name="secretHash"/>, else null.</summary>
-    Task<Actor?> AuthenticateAsync(string userId, string secretHash);
+    /// <summary>
+    /// What authenticating the user needs (role, active flag, key and session hashes), for an API node to cache and
+    /// check keys and cookies against; null for a user the tenant does not have. Every change of it returns only
+    /// once no node holds the old one (<see cref="ICredentialCachesGrain"/>).
+    /// </summary>
+    Task<UserCredentials?> GetCredentialsAsync(string userId);
 
-    /// <summary>The tenant's retention policy (empty when it keeps everything). Interleaves: the retention job reads it while a change waits on that job.</summary>
-    [Orleans.Concurrency.AlwaysInterleave]
+    /// <summary>The tenant's retention policy (empty when it keeps everything).</summary>
     Task<RetentionPolicy> GetRetentionAsync();
 
-    /// <summary>Replaces the retention policy and starts or stops the tenant's retention reminder accordingly.</summary>
+    /// <summary>
+    /// Validates, stores and audits the retention policy. <see cref="IRetentionGrain.SetPolicyAsync"/> calls it and
+    /// then starts or stops the reminder: the calls run one way, from the retention job to the tenant.
+    /// </summary>
     Task<Result<RetentionPolicy>> SetRetentionAsync(RetentionPolicy policy, Actor actor);
 }

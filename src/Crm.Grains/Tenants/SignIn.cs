@@ -40,13 +40,15 @@ public static class SignInRules
             errors.Add(field, $"At least {MinPasswordLength} characters.");
         else if (password.Length > MaxPasswordLength)
             errors.Add(field, $"At most {MaxPasswordLength} characters.");
+        else
+            TextInput.Check(password, field, errors);
     }
 
     /// <summary>The lower-case address, which is also the key of its <see cref="IUserEmailGrain"/>.</summary>
     public static string? NormalizeEmail(string? email, Errors errors)
     {
         var trimmed = email?.Trim() ?? "";
-        if (trimmed.Length is 0 or > 254)
+        if (trimmed.Length is 0 or > 254 || !TextInput.IsClean(trimmed))
         {
             errors.Add("email", "A valid email address of at most 254 characters is required.");
             return null;

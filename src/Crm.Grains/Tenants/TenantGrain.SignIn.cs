@@ -20,7 +20,7 @@ internal sealed partial class TenantGrain
 
         var previousEmail = user.Info.Email;
         user.Info = user.Info with { Name = changes.Name?.Trim() ?? user.Info.Name, Email = email, Role = changes.Role ?? user.Info.Role };
-        await state.WriteStateAsync();
+        await WriteCredentialsAsync(userId);
         if (previousEmail != email)
             await ReleaseEmailAsync(userId, previousEmail);
         var data = System.Text.Json.JsonSerializer.Serialize(new { role = EnumText.Of(user.Info.Role), emailChanged = previousEmail != email });
@@ -36,7 +36,7 @@ internal sealed partial class TenantGrain
         user.PasswordHash = passwordHash;
         user.Info = user.Info with { HasPassword = true };
         user.Sessions.Clear();
-        await state.WriteStateAsync();
+        await WriteCredentialsAsync(userId);
         var action = actor.UserId == userId ? "user.password_changed" : "user.password_reset";
         await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), action, "user", userId));
         return Result<UserInfo>.Ok(user.Info);
@@ -51,7 +51,7 @@ internal sealed partial class TenantGrain
 
         (user.InviteHash, user.InviteExpiresAt) = (secretHash, expiresAt);
         user.Sessions.Clear();
-        await state.WriteStateAsync();
+        await WriteCredentialsAsync(userId);
         await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "user.invited", "user", userId));
         return Result<UserInfo>.Ok(user.Info);
     }
@@ -70,7 +70,7 @@ internal sealed partial class TenantGrain
         user.PasswordHash = passwordHash;
         user.Info = user.Info with { HasPassword = true };
         user.Sessions.Clear();
-        await state.WriteStateAsync();
+        await WriteCredentialsAsync(userId);
         await audit.AppendAsync(AuditEvent.Of(SessionActor(userId, user, "invite"), clock.Now(), "user.invite_accepted", "user", userId));
         return await StartSessionAsync(userId);
     }
@@ -90,26 +90,17 @@ internal sealed partial class TenantGrain
         user.Sessions.Add(session);
         if (user.Sessions.Count > SignInRules.MaxSessions)
             user.Sessions.RemoveAt(0);
-        await state.WriteStateAsync();
+        await WriteCredentialsAsync(userId);
         var actor = SessionActor(userId, user, session.Id);
         await audit.AppendAsync(AuditEvent.Of(actor, now, "user.signed_in", "user", userId));
         return Result<SessionStarted>.Ok(new SessionStarted { Actor = actor, SessionId = session.Id, Secret = secret });
-    }
-
-    public Task<Actor?> AuthenticateSessionAsync(string userId, string sessionId, string secretHash)
-    {
-        var user = Users.GetValueOrDefault(userId);
-        var session = user is { Info.Active: true } ? user.Sessions.Find(s => s.Id == sessionId) : null;
-        return Task.FromResult(session is not null && ApiKeys.Matches(secretHash, session.SecretHash)
-            ? SessionActor(userId, user!, sessionId)
-            : null);
     }
 
     public async Task EndSessionAsync(string userId, string sessionId)
     {
         if (!Users.TryGetValue(userId, out var user) || user.Sessions.RemoveAll(s => s.Id == sessionId) == 0)
             return;
-        await state.WriteStateAsync();
+        await WriteCredentialsAsync(userId);
         await audit.AppendAsync(AuditEvent.Of(SessionActor(userId, user, sessionId), clock.Now(), "user.signed_out", "user", userId));
     }
 

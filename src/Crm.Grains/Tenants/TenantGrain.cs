@@ -67,7 +67,7 @@ internal sealed partial class TenantGrain(
 
         var (key, hash) = ApiKeys.Issue(TenantId, userId);
         (user.KeyHash, user.KeyId) = (hash, Ids.New("key"));
-        await state.WriteStateAsync();
+        await WriteCredentialsAsync(userId);
         await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "user.key_rotated", "user", userId));
         return Result<UserCreated>.Ok(new UserCreated { User = user.Info, ApiKey = key });
     }
@@ -85,19 +85,40 @@ internal sealed partial class TenantGrain(
         user.Info = user.Info with { Active = false, DeactivatedAt = now };
         user.KeyHash = "";
         user.Sessions.Clear();
-        await state.WriteStateAsync();
+        await WriteCredentialsAsync(userId);
         await ReleaseEmailAsync(userId, user.Info.Email);
         await audit.AppendAsync(AuditEvent.Of(actor, now, "user.deactivated", "user", userId));
         return Result<UserInfo>.Ok(user.Info);
     }
 
-    public Task<Actor?> AuthenticateAsync(string userId, string secretHash)
-    {
-        var user = Users.GetValueOrDefault(userId);
-        var ok = user is { Info.Active: true } && user.KeyHash.Length > 0 && ApiKeys.Matches(secretHash, user.KeyHash);
-        return Task.FromResult(ok
-            ? new Actor { TenantId = TenantId, UserId = userId, Role = user!.Info.Role, KeyId = user.KeyId }
+    public Task<UserCredentials?> GetCredentialsAsync(string userId) =>
+        Task.FromResult(Users.GetValueOrDefault(userId) is { } user
+            ? new UserCredentials
+            {
+                TenantId = TenantId,
+                UserId = userId,
+                Role = user.Info.Role,
+                Active = user.Info.Active,
+                KeyId = user.KeyId,
+                KeyHash = user.KeyHash,
+                Sessions = [.. user.Sessions.Select(s => new SessionCredential { Id = s.Id, SecretHash = s.SecretHash })],
+            }
             : null);
+
+    /// <summary>
+    /// Stores a change of a user's role, key or sessions, and returns once no API node can authenticate with what
+    /// it cached before: the change's answer never precedes its effect.
+    /// </summary>
+    private async Task WriteCredentialsAsync(string userId)
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            await GrainFactory.GetGrain<ICredentialCachesGrain>(CredentialLease.RegistryKey).UserChangedAsync(TenantId, userId);
+        }
     }
 
     public Task<RetentionPolicy> GetRetentionAsync() => Task.FromResult(state.State.Retention);
@@ -113,8 +134,6 @@ internal sealed partial class TenantGrain(
 
         state.State.Retention = policy;
         await state.WriteStateAsync();
-        var job = GrainFactory.GetGrain<IRetentionGrain>(TenantId);
-        await (policy.IsEmpty ? job.StopAsync() : job.StartAsync());
         var data = System.Text.Json.JsonSerializer.Serialize(new { messageDays = policy.MessageDays, attachmentDays = policy.AttachmentDays });
         await audit.AppendAsync(AuditEvent.Of(actor, clock.Now(), "retention.changed", "tenant", TenantId, data: data));
         return Result<RetentionPolicy>.Ok(policy);

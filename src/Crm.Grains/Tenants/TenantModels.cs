@@ -47,5 +47,7 @@ public static class TenantRules
             errors.Add("name", "A name is required.");
         else if (name.Trim().Length > MaxNameLength)
             errors.Add("name", $"At most {MaxNameLength} characters.");
+        else
+            TextInput.Check(name, "name", errors);
     }
 }

@@ -63,6 +63,21 @@ public sealed class TwilioChannelTests(ApiFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMessageWithControlCharactersIsAcknowledgedAndStoredWithoutThem()
+    {
+        var (tenant, driver, _) = await TenantWithTwilioAsync();
+
+        var response = await driver.MessageAsync(TwilioForms.WhatsApp(Phone, "before\0after", "Ann\u0001 Smith"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var client = await Channel.OnlyClientAsync(tenant);
+        Assert.Equal(("Ann", "Smith"), (client.Str("firstName"), client.Str("lastName")));
+        var chatId = await tenant.Admin.ChatIdAsync(client.Str("id"));
+        var message = Assert.Single(await Channel.MessagesWhenAsync(tenant, chatId, m => m.Count > 0, "the inbound message"));
+        Assert.Equal("beforeafter", message.Str("text"));
+    }
+
+    [Fact]
     public async Task AWhatsAppClientIsNamedAfterTheirProfile()
     {
         var (tenant, driver, _) = await TenantWithTwilioAsync();

@@ -193,6 +193,32 @@ public sealed class WidgetChannelTests(ChannelApiFixture fixture) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task AMessageWithANulIsRefusedNamingTheTextAndTheNextOneIsStoredAtOnce()
+    {
+        var visitor = await VisitorAsync();
+        using var poisoned = new StringContent("""{"text":"before\u0000after"}""", Encoding.UTF8, "application/json");
+
+        var refused = await visitor.Http.PostAsync("/api/v1/widget/messages", poisoned);
+        await WriteAsync(visitor, "Can you hear me?");
+
+        await refused.AssertInvalidAsync("text");
+        // Stream delivery takes a fraction of a second; a message stuck behind a poisoned one waited a minute.
+        var messages = await Channel.EventuallyAsync(() => ReadAsync(visitor), m => m.Count > 0, "the next message", seconds: 10);
+        Assert.Equal(["Can you hear me?"], messages.Select(m => m.Str("text")));
+    }
+
+    [Fact]
+    public async Task AVisitorNameWithAControlCharacterIsRefusedNamingIt()
+    {
+        using var body = new StringContent($$"""{"siteKey":"{{siteKey}}","name":"Maya\u0007"}""", Encoding.UTF8, "application/json");
+        using var http = fixture.Anonymous();
+
+        var response = await http.PostAsync("/api/v1/widget/sessions", body);
+
+        await response.AssertInvalidAsync("name");
+    }
+
+    [Fact]
     public async Task TheWidgetMayCallFromTheTenantsSite()
     {
         using var http = fixture.Anonymous();

@@ -32,6 +32,17 @@ public sealed class MetaNotificationTests
     }
 
     [Fact]
+    public void ControlCharactersAreDroppedAndTheMessageKept()
+    {
+        var body = MetaWebhookBodies.WhatsAppDocument(PhoneNumberId, "447700900123", "wamid.NUL1", "998877", "in\0voice.pdf")
+            .Replace("Doc Sender", "Doc\\u0000 Sender", StringComparison.Ordinal);
+
+        var message = Assert.Single(Parse(body).Messages);
+
+        Assert.Equal(("Doc Sender", "invoice.pdf"), (message.Sender.DisplayName, Assert.Single(message.Attachments).FileName));
+    }
+
+    [Fact]
     public void AWhatsAppImageCarriesItsMediaIdAndCaption()
     {
         var body = MetaWebhookBodies.WhatsAppImage(PhoneNumberId, "14155550123", "Ann", "wamid.IMG1", "1234567890123456", "the broken part");

@@ -22,6 +22,17 @@ public sealed class TelegramUpdateParserTests
     }
 
     [Fact]
+    public void ControlCharactersAreDroppedAndTheMessageKept()
+    {
+        var update = TelegramUpdateParser.Deserialize(TelegramUpdates.Text(900010, 123456789, 19, "before\0after\u0085 !", firstName: "A\u001bnn"));
+
+        var message = TelegramUpdateParser.Parse("tn_1", update!);
+
+        Assert.NotNull(message);
+        Assert.Equal(("beforeafter !", "Ann"), (message.Text, message.Sender.DisplayName));
+    }
+
+    [Fact]
     public void APhotoWithACaptionKeepsTheCaptionAndTheLargestSize()
     {
         var update = TelegramUpdateParser.Deserialize(TelegramUpdates.PhotoWithCaption(900002, 123456789, 18, "The broken part"));

@@ -40,6 +40,29 @@ public sealed class TwilioWebhookParserTests
         Assert.Equal("Ann Smith", message.Metadata["profileName"]);
     }
 
+    [Fact]
+    public void ControlCharactersInTheFormAreDroppedAndTheMessageKept()
+    {
+        var form = TwilioForms.WhatsApp("+447911123456", "before\0after\u0007", "Ann\u0001 Smith");
+
+        var message = TwilioWebhookParser.ParseMessage("tn_1", form, out _);
+
+        Assert.NotNull(message);
+        Assert.Equal(("beforeafter", "Ann Smith", "Ann Smith"), (message.Text, message.Sender.DisplayName, message.Metadata["profileName"]));
+    }
+
+    [Fact]
+    public void AFormIsReadAsTwilioSentItEvenWithANul()
+    {
+        var form = TwilioForm.Parse("Body=before%00after+%26+more&From=whatsapp%3A%2B14155550123&MediaUrl0=&Repeated=1&Repeated=2");
+
+        Assert.NotNull(form);
+        Assert.Equal("before\0after & more", form["Body"]);
+        Assert.Equal("whatsapp:+14155550123", form["From"]);
+        Assert.Equal("", form["MediaUrl0"]);
+        Assert.Equal("1,2", form["Repeated"].ToString());
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("12345")]
