@@ -42,6 +42,8 @@ public static class CrmStreams
                     // throws at once then got a second try (seen in StreamQueueTests). A stall of 50 ms before the
                     // first try costs the row an attempt.
                     o.MaxEventDeliveryTime = StreamBackoff.DeliveryPause / 2;
+                    // BatchContainerBatchSize stays 1: several items handed over in one call fail together, and a poison
+                    // item would take its neighbours back to the queue with it.
                 }));
                 streams.ConfigureBackoffProvider((_, _) => (IMessageDeliveryBackoffProvider)StreamBackoff.Delivery);
                 streams.ConfigureBackoffProvider((_, _) => (IQueueReaderBackoffProvider)StreamBackoff.Reader);
