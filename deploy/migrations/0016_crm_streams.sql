@@ -11,6 +11,8 @@
 --   leased    the puller of its queue takes visible rows oldest first (for update skip locked): attempts + 1 and
 --             visible_at pushed forward by the visibility timeout, so the rows of a silo that dies come back.
 --   delivered deleted, a batch per statement.
+--   released  a puller giving its queue up (a silo joins or leaves) makes its unfinished leases visible at once,
+--             with the attempt undone.
 --   failed    a subscriber threw: visible again after a backoff (1 s doubling) with last_error, or moved to the
 --             dead letters once attempts reach the maximum (10).
 -- tenant_id and subject are for erasure: subject is the client id of an event, else the stream key (an inbound

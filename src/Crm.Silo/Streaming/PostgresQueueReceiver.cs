@@ -30,39 +30,31 @@ internal sealed partial class PostgresQueueReceiver(
         var max = maxCount < 0 ? options.BatchSize : Math.Min(maxCount, options.BatchSize);
         var leased = await rows.LeaseAsync(provider, _queue, max, options.VisibilityTimeout, cancellationToken);
         var batches = new List<IBatchContainer>(leased.Count);
-        lock (_held)
+        foreach (var row in leased)
         {
-            ForgetExpiredLeases();
-            foreach (var row in leased)
-                _held[row.Id] = row.LeasedUntil;
-        }
-        foreach (var lease in leased)
-        {
-            var row = lease;
             if (row.Attempts > options.MaxAttempts)
             {
                 // Leased that often without an outcome: the silo delivering it stopped each time, perhaps because of it.
-                await BuryAsync(row, $"{row.Attempts - 1} deliveries ended without an outcome (the silo pulling the queue stopped)");
+                await BuryAsync(row, $"{row.Attempts - 1} deliveries ended without an outcome (the silo pulling the queue stopped)", row.LastError);
                 continue;
             }
-            CrmBatchContainer? batch;
+            CrmBatchContainer batch;
             try
             {
-                batch = serializer.Deserialize(row.Payload);
+                batch = serializer.Deserialize(row.Payload) ?? throw new InvalidDataException("The payload is empty.");
             }
             catch (Exception e)
             {
-                batch = null;
-                row = row with { LastError = StreamDeliveryErrors.Describe(e) };
-            }
-            if (batch is null)
-            {
-                await BuryAsync(row, "The payload cannot be read");
+                await BuryAsync(row, "The payload cannot be read", StreamDeliveryErrors.Describe(e));
                 continue;
             }
             batch.Token = new CrmStreamToken(++_sequence, 0, row.Id, row.Attempts);
             batches.Add(batch);
+            lock (_held)
+                _held[row.Id] = row.LeasedUntil;
         }
+        lock (_held)
+            ForgetExpiredLeases();
         return batches;
     }
 
@@ -116,9 +108,9 @@ internal sealed partial class PostgresQueueReceiver(
                 _held.Remove(id);
     }
 
-    private async Task BuryAsync(PostgresStreamQueue.Leased row, string reason)
+    private async Task BuryAsync(PostgresStreamQueue.Leased row, string reason, string? error)
     {
-        await rows.BuryAsync(row.Id, row.Attempts, reason, row.LastError);
+        await rows.BuryAsync(row.Id, row.Attempts, reason, error);
         CrmMetrics.StreamDeadLetters.Add(1, new KeyValuePair<string, object?>("provider", provider));
         LogBuried(logger, row.Id, provider, _queue, reason);
     }

@@ -6,7 +6,7 @@ namespace Crm.Silo;
 /// <summary>
 /// The statements of the stream tables (migration 0016), one place for all of them. The pullers' statements run on a
 /// data source of their own with Orleans' connection string, so they are prepared once used: a poll of an empty queue
-/// then costs about 0.05 ms of round trip instead of 0.1 with planning (pgbench on loopback).
+/// then costs 0.005 ms of execution (pg_stat_statements) and 0.05 ms of round trip, against 0.1 ms with planning.
 /// </summary>
 internal sealed class PostgresStreamQueue(NpgsqlDataSource db) : IAsyncDisposable
 {
@@ -42,7 +42,8 @@ internal sealed class PostgresStreamQueue(NpgsqlDataSource db) : IAsyncDisposabl
     /// Leases up to <paramref name="max"/> visible rows of a queue, oldest first, answered in row order: each is hidden
     /// for <paramref name="visibility"/> and its attempts go up by one. Rows another puller holds are skipped. The ids
     /// are collected first and the update finds each by its key, whatever the (often stale) statistics of a table that
-    /// fills and empties within seconds say (migration 0014 measured 95 ms for a join planned for one row).
+    /// fills and empties within seconds say (the previous provider's dequeue, joined as if for one row, took 95 ms for
+    /// 202 rows in a webhook burst).
     /// </summary>
     public async Task<List<Leased>> LeaseAsync(string provider, int queue, int max, TimeSpan visibility, CancellationToken cancellationToken)
     {

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Crm.Silo;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Orleans.Configuration;
 using Orleans.Streams;
 
 namespace Crm.Grains.Tests;
@@ -66,6 +68,11 @@ public sealed class StreamQueueTests(StreamClusterFixture fixture)
     {
         var poisoned = NewKey();
         var neighbours = KeysInTheQueueOf(poisoned, 3);
+        // Streams the puller has seen before: a stream's first item also waits for its registration with pub/sub
+        // (a grain and its stored state), which is not what this test measures.
+        foreach (var key in neighbours)
+            await Streams.AppendAsync(StreamProbe.Stream(key), "warm-up");
+        await ClusterFixture.EventuallyAsync(() => Task.FromResult(neighbours.All(k => StreamProbe.Of(k).Count == 1)), "the neighbours' first items arrive");
 
         await Streams.AppendAsync(StreamProbe.Stream(poisoned), "poison-1");
         await ClusterFixture.EventuallyAsync(() => Task.FromResult(StreamProbe.Of(poisoned).Count >= 1), "the poison item fails once");
@@ -116,6 +123,38 @@ public sealed class StreamQueueTests(StreamClusterFixture fixture)
         Assert.True(Stopwatch.GetElapsedTime(leased, delivery.At) >= leaseEnds, "delivered only after the lease ran out");
         await ClusterFixture.EventuallyAsync(async () => await RowsAsync("stream_queue", key) == 0, "the delivered row is deleted");
     }
+
+    [Fact]
+    public async Task AQueueHandedToAnotherSiloGivesBackWhatItLeasedButNotWhatFailed()
+    {
+        // A provider no agent pulls, so this receiver is the queue's only puller.
+        var provider = $"handover-{Guid.NewGuid():N}";
+        var queues = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = 1 }, provider);
+        var rows = Silo.GetRequiredService<PostgresStreamQueue>();
+        var options = new CrmStreamOptions { FirstRetryDelay = TimeSpan.FromMinutes(1), MaxRetryDelay = TimeSpan.FromMinutes(1) };
+        var (failing, unfinished) = (NewKey(), NewKey());
+        foreach (var key in new[] { failing, unfinished })
+            await rows.ExecuteAsync(Silo.GetRequiredService<StreamQueueRows>().Insert(provider, queues, StreamProbe.Stream(key), ["item"], null), CancellationToken.None);
+        var receiver = new PostgresQueueReceiver(provider, queues.GetAllQueues().Single(), rows,
+            Silo.GetRequiredService<Orleans.Serialization.Serializer<CrmBatchContainer>>(), options, NullLogger<PostgresQueueReceiver>.Instance);
+        var failures = new PostgresStreamFailureHandler(rows, options, NullLogger<PostgresStreamFailureHandler>.Instance);
+
+        var leased = await receiver.GetQueueMessagesAsync(32, CancellationToken.None);
+        var token = (CrmStreamToken)leased.Single(b => b.StreamId.GetKeyAsString() == failing).SequenceToken;
+        token.DeliveryError = "System.TimeoutException: too slow";
+        await failures.OnDeliveryFailure(GuidId.GetNewGuidId(), provider, StreamProbe.Stream(failing), token);
+        await receiver.Shutdown(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, leased.Count);
+        Assert.Equal((0L, 1L), await StateAsync(unfinished));
+        Assert.Equal((1L, 0L), await StateAsync(failing));
+        Assert.Equal(1, await fixture.CountAsync("select count(*) from stream_queue where stream_key = $1 and last_error = 'System.TimeoutException: too slow'", failing));
+    }
+
+    /// <summary>The row's attempts, and 1 if it is visible now.</summary>
+    private async Task<(long Attempts, long Visible)> StateAsync(string key) =>
+        (await fixture.CountAsync("select attempts from stream_queue where stream_key = $1", key),
+         await fixture.CountAsync("select count(*) from stream_queue where stream_key = $1 and visible_at <= now()", key));
 
     private static string NewKey() => $"{Fresh.Tenant()}/probe";
 
