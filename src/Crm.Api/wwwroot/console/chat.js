@@ -51,7 +51,7 @@ export function chatPage(root, chatId, inbox) {
             e.target.disabled = true;
             retryState.busy('Retrying…');
             try {
-              upsert(await post(`/api/v1/chats/${chatId}/messages/${m.seq}/retry`, undefined, 'Retrying the message'));
+              upsert(await post(`/api/v1/chats/${chatId}/messages/${m.seq}/retry`, undefined, 'Retrying the message'), false, true);
             } catch (error) {
               retryState.fail(error);
               e.target.disabled = false;
@@ -64,10 +64,11 @@ export function chatPage(root, chatId, inbox) {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
   }
 
-  function upsert(m, live = false) {
+  function upsert(m, live = false, retried = false) {
     const old = page.nodes.get(m.seq);
-    // Events may arrive out of order; a retry is the one move back (failed to queued).
-    if (old && old.dataset.status !== 'failed' && statusRank(old.dataset.status) > statusRank(m.status)) return;
+    // Events and answers may arrive in any order: a send's failure event can come before its own 202 answer, so a
+    // status never moves back, except by the agent's retry (failed to queued).
+    if (old && !(retried && old.dataset.status === 'failed') && statusRank(old.dataset.status) > statusRank(m.status)) return;
     const stick = atBottom();
     const el = node(m);
     page.nodes.set(m.seq, el);
