@@ -274,7 +274,7 @@ async Task<int> RunAsync()
     table.AppendLine(inv, $"| pgbench: 1-row insert commits, 8 clients | closed, 8 in flight | {single:0} | | | | | 1.00 | | {baseline.Of("pgbench: 1-row insert commits, 8 clients")} | |");
     table.AppendLine(inv, $"| pgbench: 50-row insert commits (rows/s), 8 clients | closed, 8 in flight | {multiRows:0} | | | | | {multiRows / single:0.00} | | {baseline.Of("pgbench: 50-row insert commits (rows/s), 8 clients")} | |");
     table.AppendLine();
-    table.AppendLine(inv, $"Seed: a tenant of {total:N0} clients with a phone contact, {state.Chats:N0} of them with a chat: {state.Clients.Length} through the API in {state.SeedSeconds:0.0} s ({state.Clients.Length / state.SeedSeconds:0}/s, 32 parallel requests), the rest copied into PostgreSQL (grain state rows and projections, in the rows' own format) in {state.BulkSeconds:0.0} s. Each timed scenario ran {seconds.TotalSeconds:0} s after a warm-up. The fake Twilio API received {twilio.Calls} outbound sends during the run.");
+    table.AppendLine(inv, $"Seed: a tenant of {total:N0} clients with a phone contact, {state.Chats:N0} of them with a chat: {state.Clients.Length} through the API in {state.SeedSeconds:0.0} s ({state.Clients.Length / state.SeedSeconds:0}/s, 32 parallel requests), the rest copied into PostgreSQL (clients, contacts and chats rows, in the rows' own format) in {state.BulkSeconds:0.0} s. Each timed scenario ran {seconds.TotalSeconds:0} s after a warm-up. The fake Twilio API received {twilio.Calls} outbound sends during the run.");
     notes.Add($"PostgreSQL backends during the scenarios (sampled every 0.5 s): {connections.Summary()}.");
     foreach (var note in notes)
     {
