@@ -108,8 +108,10 @@ public sealed class ChatRowsTests(ClusterFixture fixture)
             settled.Add(meter.Take());
         }
 
+        // The worker's report can begin its commit before the send's answer is counted, so the split between the two
+        // windows may shift by that one write; each send's whole cost may not.
         Assert.Equal((1, 4), (queued.Min(c => c.Writes), queued.Min(c => c.Statements)));
-        Assert.Equal((1, 3), (settled.Min(c => c.Writes), settled.Min(c => c.Statements)));
+        Assert.All(queued.Zip(settled, (q, s) => (q.Writes + s.Writes, q.Statements + s.Statements)), total => Assert.Equal((2, 7), total));
     }
 
     [Fact]
