@@ -73,11 +73,8 @@ public static class CleanInput
                 }
                 if (path.Count > 0 && path[^1].IsArray)
                     path[^1].Index++;
-                if (reader.TokenType == JsonTokenType.String)
-                {
-                    if (StringOf(ref reader) is not { } text || !TextInput.IsClean(text))
-                        errors.Add(PathOf(path), TextInput.Refusal);
-                }
+                if (reader.TokenType == JsonTokenType.String && !IsCleanValue(ref reader))
+                    errors.Add(PathOf(path), TextInput.Refusal);
                 else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
                     path.Add(new Step { IsArray = reader.TokenType == JsonTokenType.StartArray });
             }
@@ -85,6 +82,32 @@ public static class CleanInput
         catch (JsonException)
         {
         }
+    }
+
+    /// <summary>
+    /// Whether a string value is clean, read from its UTF-8 bytes where it has no escapes (most values): no string is
+    /// made for it, since this runs for every request body before the endpoint reads it again.
+    /// </summary>
+    private static bool IsCleanValue(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+            return StringOf(ref reader) is { } text && TextInput.IsClean(text);
+        var bytes = reader.ValueSpan;
+        return System.Text.Unicode.Utf8.IsValid(bytes) && !HasControlCharacter(bytes);
+    }
+
+    /// <summary>C0 controls other than tab, line feed and carriage return, DEL, and C1 controls (U+0080-U+009F: 0xC2 0x80-0x9F).</summary>
+    private static bool HasControlCharacter(ReadOnlySpan<byte> utf8)
+    {
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            var b = utf8[i];
+            if ((b < 0x20 && b is not ((byte)'\t' or (byte)'\n' or (byte)'\r')) || b == 0x7F)
+                return true;
+            if (b == 0xC2 && i + 1 < utf8.Length && utf8[i + 1] is >= 0x80 and <= 0x9F)
+                return true;
+        }
+        return false;
     }
 
     /// <summary>The string, or null when it is not valid UTF-8 or escapes a lone surrogate (the reader throws on both).</summary>
