@@ -11,8 +11,8 @@ namespace Crm.Silo;
 [GenerateSerializer, Alias("crm.stream-token")]
 public sealed class CrmStreamToken : StreamSequenceToken
 {
-    public CrmStreamToken(long sequenceNumber, int eventIndex, long rowId, int attempt) =>
-        (SequenceNumber, EventIndex, RowId, Attempt) = (sequenceNumber, eventIndex, rowId, attempt);
+    public CrmStreamToken(long sequenceNumber, int eventIndex, int queue, long rowId, int attempt) =>
+        (SequenceNumber, EventIndex, Queue, RowId, Attempt) = (sequenceNumber, eventIndex, queue, rowId, attempt);
 
     [Id(0)] public override long SequenceNumber { get; protected set; }
 
@@ -20,6 +20,9 @@ public sealed class CrmStreamToken : StreamSequenceToken
 
     /// <summary>The item's row in <c>stream_queue</c>.</summary>
     [Id(2)] public long RowId { get; private set; }
+
+    /// <summary>The queue of the row, part of its key.</summary>
+    [Id(4)] public int Queue { get; private set; }
 
     /// <summary>Which delivery of the row this is, from 1.</summary>
     [Id(3)] public int Attempt { get; private set; }
@@ -30,7 +33,7 @@ public sealed class CrmStreamToken : StreamSequenceToken
     /// </summary>
     [NonSerialized] internal string? DeliveryError;
 
-    public CrmStreamToken ForEvent(int eventIndex) => new(SequenceNumber, eventIndex, RowId, Attempt);
+    public CrmStreamToken ForEvent(int eventIndex) => new(SequenceNumber, eventIndex, Queue, RowId, Attempt);
 
     public override bool Equals(object? obj) => Equals(obj as StreamSequenceToken);
 
@@ -47,5 +50,5 @@ public sealed class CrmStreamToken : StreamSequenceToken
     public override int GetHashCode() => HashCode.Combine(SequenceNumber, EventIndex);
 
     public override string ToString() =>
-        string.Format(CultureInfo.InvariantCulture, "[{0}.{1}: row {2}, attempt {3}]", SequenceNumber, EventIndex, RowId, Attempt);
+        string.Format(CultureInfo.InvariantCulture, "[{0}.{1}: queue {2} row {3}, attempt {4}]", SequenceNumber, EventIndex, Queue, RowId, Attempt);
 }

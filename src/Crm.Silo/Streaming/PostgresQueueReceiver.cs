@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Serialization;
 using Orleans.Streams;
@@ -7,6 +8,11 @@ namespace Crm.Silo;
 /// <summary>
 /// Pulls one queue for the pulling agent that owns it: leases a batch of rows per call, deletes a batch of delivered
 /// rows per call. Failed deliveries are the failure handler's (<see cref="PostgresStreamFailureHandler"/>).
+/// New rows are leased from a cursor: the highest id this receiver had leased <see cref="SettlePeriod"/> ago, since a
+/// row can commit after rows with higher ids (two writers, each taking its ids before it commits). What lies behind
+/// it and is visible again (a retry whose time came, a lease that ran out, a row committed later than that, a dead
+/// letter replayed under its old id) is looked for once every <see cref="SweepPeriod"/>. So a poll of a busy queue
+/// walks only the rows it took in the last moment, not every row taken since the table was last vacuumed.
 /// </summary>
 internal sealed partial class PostgresQueueReceiver(
     string provider,
@@ -19,6 +25,16 @@ internal sealed partial class PostgresQueueReceiver(
     private readonly int _queue = (int)queue.GetNumericId();
     private readonly Dictionary<long, DateTime> _held = [];
     private long _sequence;
+    private long _cursor;
+    private long _settled;
+    private readonly Queue<(long At, long Cursor)> _cursors = new();
+    private long _sweptAt;
+
+    /// <summary>How often the rows behind the cursor are looked at; a retry comes back at most this much after its time.</summary>
+    internal static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long after a row is leased its lower ids are taken to be committed, and left to the sweep.</summary>
+    internal static readonly TimeSpan SettlePeriod = TimeSpan.FromMilliseconds(200);
 
     public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
 
@@ -28,7 +44,24 @@ internal sealed partial class PostgresQueueReceiver(
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
     {
         var max = maxCount < 0 ? options.BatchSize : Math.Min(maxCount, options.BatchSize);
-        var leased = await rows.LeaseAsync(provider, _queue, max, options.VisibilityTimeout, cancellationToken);
+        while (_cursors.TryPeek(out var mark) && Stopwatch.GetElapsedTime(mark.At) >= SettlePeriod)
+            _settled = _cursors.Dequeue().Cursor;
+        var leased = new List<PostgresStreamQueue.Leased>();
+        if (_settled > 0 && Stopwatch.GetElapsedTime(_sweptAt) >= SweepPeriod)
+        {
+            _sweptAt = Stopwatch.GetTimestamp();
+            leased = await rows.LeaseAsync(provider, _queue, 0, _settled, max, options.VisibilityTimeout, cancellationToken);
+        }
+        if (leased.Count < max)
+        {
+            var ahead = await rows.LeaseAsync(provider, _queue, _settled, long.MaxValue, max - leased.Count, options.VisibilityTimeout, cancellationToken);
+            if (ahead.Count > 0 && ahead[^1].Id > _cursor)
+            {
+                _cursor = ahead[^1].Id;
+                _cursors.Enqueue((Stopwatch.GetTimestamp(), _cursor));
+            }
+            leased.AddRange(ahead);
+        }
         var batches = new List<IBatchContainer>(leased.Count);
         foreach (var row in leased)
         {
@@ -48,7 +81,7 @@ internal sealed partial class PostgresQueueReceiver(
                 await BuryAsync(row, "The payload cannot be read", StreamDeliveryErrors.Describe(e));
                 continue;
             }
-            batch.Token = new CrmStreamToken(++_sequence, 0, row.Id, row.Attempts);
+            batch.Token = new CrmStreamToken(++_sequence, 0, _queue, row.Id, row.Attempts);
             batches.Add(batch);
             lock (_held)
                 _held[row.Id] = row.LeasedUntil;
@@ -67,7 +100,7 @@ internal sealed partial class PostgresQueueReceiver(
         var ids = messages.OfType<CrmBatchContainer>().Select(m => m.Token!.RowId).ToArray();
         if (ids.Length == 0)
             return;
-        await rows.DeleteAsync(ids, cancellationToken);
+        await rows.DeleteAsync(provider, _queue, ids, cancellationToken);
         lock (_held)
         {
             foreach (var id in ids)
@@ -90,7 +123,7 @@ internal sealed partial class PostgresQueueReceiver(
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await rows.ReleaseAsync(held, cancel.Token);
+            await rows.ReleaseAsync(provider, _queue, held, cancel.Token);
         }
         catch (Exception e)
         {
@@ -110,7 +143,7 @@ internal sealed partial class PostgresQueueReceiver(
 
     private async Task BuryAsync(PostgresStreamQueue.Leased row, string reason, string? error)
     {
-        await rows.BuryAsync(row.Id, row.Attempts, reason, error);
+        await rows.BuryAsync(provider, _queue, row.Id, row.Attempts, reason, error);
         CrmMetrics.StreamDeadLetters.Add(1, new KeyValuePair<string, object?>("provider", provider));
         LogBuried(logger, row.Id, provider, _queue, reason);
     }

@@ -29,14 +29,14 @@ internal sealed partial class PostgresStreamFailureHandler(
         {
             if (token.Attempt >= options.MaxAttempts)
             {
-                await rows.BuryAsync(token.RowId, token.Attempt, error, error);
+                await rows.BuryAsync(streamProviderName, token.Queue, token.RowId, token.Attempt, error, error);
                 CrmMetrics.StreamDeadLetters.Add(1, new KeyValuePair<string, object?>("provider", streamProviderName));
                 LogBuried(logger, token.RowId, streamProviderName, streamIdentity, token.Attempt, error);
             }
             else
             {
                 var delay = options.RetryDelay(token.Attempt);
-                await rows.RetryLaterAsync(token.RowId, token.Attempt, delay, error);
+                await rows.RetryLaterAsync(streamProviderName, token.Queue, token.RowId, token.Attempt, delay, error);
                 CrmMetrics.StreamRetries.Add(1, new KeyValuePair<string, object?>("provider", streamProviderName));
                 LogRetry(logger, token.RowId, streamProviderName, streamIdentity, token.Attempt, delay, error);
             }

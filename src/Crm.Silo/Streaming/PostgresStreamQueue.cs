@@ -39,28 +39,31 @@ internal sealed class PostgresStreamQueue(NpgsqlDataSource db) : IAsyncDisposabl
     ];
 
     /// <summary>
-    /// Leases up to <paramref name="max"/> visible rows of a queue, oldest first, answered in row order: each is hidden
-    /// for <paramref name="visibility"/> and its attempts go up by one. Rows another puller holds are skipped. The ids
-    /// are collected first and the update finds each by its key, whatever the (often stale) statistics of a table that
-    /// fills and empties within seconds say (the previous provider's dequeue, joined as if for one row, took 95 ms for
-    /// 202 rows in a webhook burst).
+    /// Leases up to <paramref name="max"/> visible rows of a queue whose ids are in (<paramref name="after"/>,
+    /// <paramref name="upTo"/>], lowest id first, answered in id order: each is hidden for <paramref name="visibility"/>
+    /// and its attempts go up by one. Rows another puller holds are skipped. visible_at is in no index, so the lease is
+    /// a HOT update (migration 0019), and the walk of <c>stream_queue_order</c> starts at <paramref name="after"/>, past
+    /// the dead entries of rows already taken. The ids are collected first and the update finds each by its key,
+    /// whatever the (often stale) statistics of a table that fills and empties within seconds say.
     /// </summary>
-    public async Task<List<Leased>> LeaseAsync(string provider, int queue, int max, TimeSpan visibility, CancellationToken cancellationToken)
+    public async Task<List<Leased>> LeaseAsync(string provider, int queue, long after, long upTo, int max, TimeSpan visibility, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("""
             with due as (
                 select id from stream_queue
-                 where provider = $1 and queue = $2 and visible_at <= now()
-                 order by visible_at, id
-                 limit $3
+                 where provider = $1 and queue = $2 and id > $3 and id <= $4 and visible_at <= now()
+                 order by id
+                 limit $5
                  for update skip locked)
             update stream_queue q
-               set attempts = q.attempts + 1, visible_at = now() + $4
-             where q.id = any(array(select id from due))
+               set attempts = q.attempts + 1, visible_at = now() + $6
+             where q.provider = $1 and q.queue = $2 and q.id = any(array(select id from due))
             returning q.id, q.attempts, q.visible_at, q.payload, q.last_error
             """);
         command.Parameters.AddWithValue(provider);
         command.Parameters.AddWithValue(queue);
+        command.Parameters.AddWithValue(after);
+        command.Parameters.AddWithValue(upTo);
         command.Parameters.AddWithValue(max);
         command.Parameters.AddWithValue(visibility);
         var rows = new List<Leased>();
@@ -72,37 +75,38 @@ internal sealed class PostgresStreamQueue(NpgsqlDataSource db) : IAsyncDisposabl
         return rows;
     }
 
-    /// <summary>Rows every subscriber has taken.</summary>
-    public Task DeleteAsync(long[] ids, CancellationToken cancellationToken) =>
-        ExecuteAsync(cancellationToken, "delete from stream_queue where id = any($1)", ids);
+    /// <summary>Rows of a queue every subscriber has taken.</summary>
+    public Task DeleteAsync(string provider, int queue, long[] ids, CancellationToken cancellationToken) =>
+        ExecuteAsync(cancellationToken, "delete from stream_queue where provider = $1 and queue = $2 and id = any($3)", provider, queue, ids);
 
     /// <summary>A failed delivery: the row comes back after <paramref name="delay"/>, unless another lease has taken it since.</summary>
-    public Task RetryLaterAsync(long id, int attempts, TimeSpan delay, string? error) =>
-        ExecuteAsync(CancellationToken.None,
-            "update stream_queue set visible_at = now() + $3, last_error = coalesce($4, last_error) where id = $1 and attempts = $2",
-            id, attempts, delay, (object?)error ?? DBNull.Value);
+    public Task RetryLaterAsync(string provider, int queue, long id, int attempts, TimeSpan delay, string? error) =>
+        ExecuteAsync(CancellationToken.None, """
+            update stream_queue set visible_at = now() + $5, last_error = coalesce($6, last_error)
+             where provider = $1 and queue = $2 and id = $3 and attempts = $4
+            """, provider, queue, id, attempts, delay, (object?)error ?? DBNull.Value);
 
     /// <summary>Moves a row to the dead letters with the reason, unless another lease has taken it since.</summary>
-    public Task BuryAsync(long id, int attempts, string reason, string? error) =>
+    public Task BuryAsync(string provider, int queue, long id, int attempts, string reason, string? error) =>
         ExecuteAsync(CancellationToken.None, """
-            with dead as (delete from stream_queue where id = $1 and attempts = $2 returning *)
+            with dead as (delete from stream_queue where provider = $1 and queue = $2 and id = $3 and attempts = $4 returning *)
             insert into stream_dead_letters (id, provider, queue, stream_namespace, stream_key, tenant_id, subject, payload,
                                              attempts, visible_at, created_at, last_error, reason)
             select id, provider, queue, stream_namespace, stream_key, tenant_id, subject, payload,
-                   attempts, visible_at, created_at, coalesce($4, last_error), $3
+                   attempts, visible_at, created_at, coalesce($6, last_error), $5
               from dead
-            """, id, attempts, reason, (object?)error ?? DBNull.Value);
+            """, provider, queue, id, attempts, reason, (object?)error ?? DBNull.Value);
 
     /// <summary>
     /// Gives leased rows back at once (a puller handing its queue to another silo), with the attempt they were leased
     /// for undone. Only rows still under the lease this puller took: one delivered, retried or re-leased since is left.
     /// </summary>
-    public Task ReleaseAsync(IReadOnlyCollection<(long Id, DateTime LeasedUntil)> rows, CancellationToken cancellationToken) =>
+    public Task ReleaseAsync(string provider, int queue, IReadOnlyCollection<(long Id, DateTime LeasedUntil)> rows, CancellationToken cancellationToken) =>
         ExecuteAsync(cancellationToken, """
             update stream_queue q set visible_at = now(), attempts = q.attempts - 1
-              from unnest($1::bigint[], $2::timestamptz[]) as held(id, until)
-             where q.id = held.id and q.visible_at = held.until
-            """, rows.Select(r => r.Id).ToArray(), rows.Select(r => r.LeasedUntil).ToArray());
+              from unnest($3::bigint[], $4::timestamptz[]) as held(id, until)
+             where q.provider = $1 and q.queue = $2 and q.id = held.id and q.visible_at = held.until
+            """, provider, queue, rows.Select(r => r.Id).ToArray(), rows.Select(r => r.LeasedUntil).ToArray());
 
     private static NpgsqlBatchCommand Statement(string sql, params object[] values)
     {

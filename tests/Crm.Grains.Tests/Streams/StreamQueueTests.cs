@@ -125,6 +125,30 @@ public sealed class StreamQueueTests(StreamClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ARowThatCommitsAfterRowsWithHigherIdsIsStillDelivered()
+    {
+        var key = NewKey();
+
+        // Two writers: the first takes its id, the second takes a higher one and commits first; the puller has taken
+        // the second and moved past it by the time the first commits.
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var batch = new NpgsqlBatch(connection, tx))
+        {
+            batch.BatchCommands.Add(Silo.GetRequiredService<IStreamRows>().Enqueue(StreamProbe.Stream(key), "committed-late"));
+            await batch.ExecuteNonQueryAsync();
+        }
+        await Streams.AppendAsync(StreamProbe.Stream(key), "committed-first");
+        await ClusterFixture.EventuallyAsync(() => Task.FromResult(StreamProbe.Of(key).Count == 1), "the row committed first arrives");
+        await ClusterFixture.EventuallyAsync(async () => await RowsAsync("stream_queue", key) == 0, "the puller has taken and deleted it");
+        await tx.CommitAsync();
+
+        await ClusterFixture.EventuallyAsync(() => Task.FromResult(StreamProbe.Of(key).Count == 2), "the row committed late arrives");
+        Assert.Equal(["committed-first", "committed-late"], StreamProbe.Of(key).Select(d => d.Item));
+    }
+
+    [Fact]
     public async Task AQueueHandedToAnotherSiloGivesBackWhatItLeasedButNotWhatFailed()
     {
         // A provider no agent pulls, so this receiver is the queue's only puller.
