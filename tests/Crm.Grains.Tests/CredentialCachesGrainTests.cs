@@ -9,12 +9,21 @@ public sealed class CredentialCachesGrainTests(ClusterFixture fixture)
     /// <summary>A node's cache as the registry sees it: it records what it was told, or never answers.</summary>
     private sealed class Node(bool answers = true) : ICredentialCache
     {
-        public List<string> Told { get; } = [];
+        private readonly List<string> _told = [];
+
+        public List<string> Told
+        {
+            get
+            {
+                lock (_told)
+                    return [.. _told];
+            }
+        }
 
         public Task UserChangedAsync(string tenantId, string userId)
         {
-            lock (Told)
-                Told.Add($"{tenantId}/{userId}");
+            lock (_told)
+                _told.Add($"{tenantId}/{userId}");
             return answers ? Task.CompletedTask : new TaskCompletionSource().Task;
         }
     }
@@ -58,6 +67,31 @@ public sealed class CredentialCachesGrainTests(ClusterFixture fixture)
         Assert.True(first >= CredentialLease.NodeValidity, $"returned after {first}");
         Assert.True(again.Elapsed < TimeSpan.FromSeconds(1), $"the second change took {again.Elapsed}");
         Assert.Equal(["tn_1/us_1"], silent.Told);
+    }
+
+    [Fact]
+    public async Task ChangesWaitingOnASilentNodeHoldUpNeitherTheRenewalsNorTheChangesOfOtherNodes()
+    {
+        var registry = Registry();
+        var (silent, healthy) = (new Node(answers: false), new Node());
+        await registry.JoinAsync(Join(silent));
+        var healthyNode = Join(healthy);
+        await registry.JoinAsync(healthyNode);
+        var started = Stopwatch.StartNew();
+
+        var changes = Enumerable.Range(0, 3).Select(i => registry.UserChangedAsync("tn_1", $"us_{i}")).ToList();
+        await ClusterFixture.EventuallyAsync(() => Task.FromResult(healthy.Told.Count == 3), "the healthy node is told all three changes");
+        var toldAfter = started.Elapsed;
+        var renewal = Stopwatch.StartNew();
+        await registry.JoinAsync(healthyNode);
+        var renewedAfter = renewal.Elapsed;
+        await Task.WhenAll(changes);
+
+        // While the first change waits for the silent node's lease to lapse, the others reach the healthy node and
+        // its renewal is granted; only the answers wait for the lease.
+        Assert.True(toldAfter < TimeSpan.FromSeconds(2), $"the healthy node was told of all three changes after {toldAfter}");
+        Assert.True(renewedAfter < TimeSpan.FromSeconds(1), $"the healthy node's renewal took {renewedAfter}");
+        Assert.True(started.Elapsed >= CredentialLease.NodeValidity, $"the changes returned after {started.Elapsed}");
     }
 
     [Fact]

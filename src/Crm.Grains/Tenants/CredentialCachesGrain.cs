@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Microsoft.Extensions.Logging;
 
 namespace Crm.Grains;
@@ -9,7 +10,12 @@ public sealed class CredentialCachesState
     [Id(0)] public long Activations { get; set; }
 }
 
-[GrainType("credential-caches")]
+/// <remarks>
+/// Reentrant: a change waiting on a node that does not answer (up to a lease) holds up neither other changes nor the
+/// renewals of the nodes that do answer, whose leases would otherwise lapse while it waits. Its state is this
+/// activation's map of nodes, changed only between awaits.
+/// </remarks>
+[GrainType("credential-caches"), Reentrant]
 internal sealed partial class CredentialCachesGrain(
     [PersistentState("credential-caches", StorageNames.Crm)] IPersistentState<CredentialCachesState> state,
     TimeProvider clock,
@@ -75,7 +81,9 @@ internal sealed partial class CredentialCachesGrain(
             if (left > TimeSpan.Zero)
                 await Task.Delay(left, clock);
         }
-        _nodes.Remove(node);
+        // Forgotten only if it did not renew meanwhile: a renewal means it answers again, and holds a lease from then.
+        if (_nodes.TryGetValue(node, out var latest) && latest == grantedAt)
+            _nodes.Remove(node);
     }
 
     private TimeSpan LeaseLeft(long grantedAt) => CredentialLease.Duration - clock.GetElapsedTime(grantedAt);
