@@ -188,6 +188,46 @@ public sealed class ClientApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task ADeletedClientsChatAnswers404AndTakesNoMessageUntilRestored()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var id = await tenant.Admin.CreateClientIdAsync("Ann", "+14155550123");
+        var chatId = await tenant.Admin.ChatIdAsync(id);
+        await tenant.Admin.GetOkAsync($"/api/v1/chats/{chatId}");
+
+        await tenant.Admin.DeleteAsync($"/api/v1/clients/{id}");
+        var readWhileDeleted = await tenant.Admin.GetAsync($"/api/v1/chats/{chatId}");
+        var sendWhileDeleted = await tenant.Admin.PostAsJsonAsync($"/api/v1/chats/{chatId}/messages", new { text = "hello" });
+        await tenant.Admin.PostAsync($"/api/v1/clients/{id}/restore", null);
+        var sendRestored = await tenant.Admin.PostAsJsonAsync($"/api/v1/chats/{chatId}/messages", new { text = "hello again" });
+
+        Assert.Equal(HttpStatusCode.NotFound, readWhileDeleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, sendWhileDeleted.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, sendRestored.StatusCode);
+        Assert.Equal("hello again", (await sendRestored.BodyAsync()).Str("text"));
+    }
+
+    [Fact]
+    public async Task LookupFollowsAContactValueMovedToAnotherClient()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var first = await tenant.Admin.CreateClientAsync(new { firstName = "Ann", contacts = new[] { new { type = "phone", value = "+14155550123" } } });
+        var second = await tenant.Admin.CreateClientIdAsync("Bob", phone: null);
+        const string Lookup = "/api/v1/clients/lookup?type=phone&value=%2B14155550123";
+        var before = await tenant.Admin.GetOkAsync(Lookup);
+
+        var contactId = first.GetProperty("contacts")[0].Str("id");
+        (await tenant.Admin.DeleteAsync($"/api/v1/clients/{first.Str("id")}/contacts/{contactId}")).EnsureSuccessStatusCode();
+        var whileFree = await tenant.Admin.GetAsync(Lookup);
+        (await tenant.Admin.PostAsJsonAsync($"/api/v1/clients/{second}/contacts", new { type = "phone", value = "+14155550123" })).EnsureSuccessStatusCode();
+        var after = await tenant.Admin.GetOkAsync(Lookup);
+
+        Assert.Equal(first.Str("id"), before.Str("id"));
+        Assert.Equal(HttpStatusCode.NotFound, whileFree.StatusCode);
+        Assert.Equal(second, after.Str("id"));
+    }
+
+    [Fact]
     public async Task ADeletedClientCannotBeChangedUntilRestored()
     {
         var tenant = await Factory.CreateTenantAsync();

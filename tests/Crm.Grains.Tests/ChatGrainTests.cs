@@ -83,21 +83,21 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task TheDatabaseStillDeduplicatesWhenTheGrainHasForgottenTheKey()
     {
-        var (tenant, _, chat) = await ClientWithChatAsync();
+        var (tenant, client, chat) = await ClientWithChatAsync();
         var agent = Fresh.Agent(tenant);
         var first = await chat.SendAsync(new OutgoingMessage { Text = "once", IdempotencyKey = "key-db" }, agent);
-        var redelivered = Fresh.Inbound(tenant, "hello", "SM-old");
+        var redelivered = Fresh.Inbound(tenant, "hello", "SM-old").From(client);
         var received = await chat.ReceiveAsync(redelivered);
         for (var i = 0; i < ChatRules.RecentKeysKept; i++)
-            await chat.ReceiveAsync(Fresh.Inbound(tenant, $"later {i}"));
+            await chat.ReceiveAsync(Fresh.Inbound(tenant, $"later {i}").From(client));
 
         var again = await chat.SendAsync(new OutgoingMessage { Text = "once", IdempotencyKey = "key-db" }, agent);
         var receivedAgain = await chat.ReceiveAsync(redelivered);
-        var next = await chat.ReceiveAsync(Fresh.Inbound(tenant, "newest"));
+        var next = await chat.ReceiveAsync(Fresh.Inbound(tenant, "newest").From(client));
 
         Assert.Equal(first.Value!.Id, again.Value!.Id);
-        Assert.Equal(received.Value!.Id, receivedAgain.Value!.Id);
-        Assert.Equal(ChatRules.RecentKeysKept + 3, next.Value!.Seq);
+        Assert.Equal(received.Value!.Message.Id, receivedAgain.Value!.Message.Id);
+        Assert.Equal(ChatRules.RecentKeysKept + 3, next.Value!.Message.Seq);
         Assert.Equal(ChatRules.RecentKeysKept + 3, await fixture.CountAsync("select count(*) from messages where tenant_id = $1", tenant));
         Assert.Equal(2, await fixture.CountAsync("select count(*) from audit_events where tenant_id = $1 and action in ('message.queued', 'chat.created') ", tenant));
         Assert.Equal(ChatRules.RecentKeysKept + 2, (await chat.GetAsync(Fresh.Agent(tenant))).Value!.UnreadCount);
@@ -106,12 +106,13 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task AProviderRedeliveryIsStoredOnce()
     {
-        var (tenant, _, chat) = await ClientWithChatAsync();
-        var inbound = Fresh.Inbound(tenant, "hello", "SM-redelivered");
+        var (tenant, client, chat) = await ClientWithChatAsync();
+        var inbound = Fresh.Inbound(tenant, "hello", "SM-redelivered").From(client);
 
         var results = await Task.WhenAll(chat.ReceiveAsync(inbound), chat.ReceiveAsync(inbound), chat.ReceiveAsync(inbound));
 
-        Assert.Single(results.Select(r => r.Value!.Id).Distinct());
+        Assert.Single(results.Select(r => r.Value!.Message.Id).Distinct());
+        Assert.Single(results, r => r.Value!.Stored);
         Assert.Equal(1, await fixture.CountAsync("select count(*) from messages where tenant_id = $1", tenant));
         Assert.Equal(1, (await chat.GetAsync(Fresh.Agent(tenant))).Value!.UnreadCount);
     }
@@ -119,11 +120,11 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task UnreadCountsArePerUserAndSurviveDeactivation()
     {
-        var (tenant, _, chat) = await ClientWithChatAsync();
+        var (tenant, client, chat) = await ClientWithChatAsync();
         var ann = Fresh.Agent(tenant);
         var bob = Fresh.Agent(tenant);
         foreach (var text in new[] { "one", "two", "three" })
-            await chat.ReceiveAsync(Fresh.Inbound(tenant, text));
+            await chat.ReceiveAsync(Fresh.Inbound(tenant, text).From(client));
         await chat.SendAsync(new OutgoingMessage { Text = "our reply" }, ann);
 
         await chat.MarkReadAsync(2, ann);
@@ -138,10 +139,10 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task MarkingReadSetsReadAtOnTheReadMessagesOnly()
     {
-        var (tenant, _, chat) = await ClientWithChatAsync();
+        var (tenant, client, chat) = await ClientWithChatAsync();
         var ann = Fresh.Agent(tenant);
         for (var i = 0; i < 3; i++)
-            await chat.ReceiveAsync(Fresh.Inbound(tenant, $"msg {i}"));
+            await chat.ReceiveAsync(Fresh.Inbound(tenant, $"msg {i}").From(client));
 
         await chat.MarkReadAsync(2, ann);
         var messages = (await chat.GetMessagesAsync(null, null, 10)).Value!.Items;
@@ -154,10 +155,10 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task AReadHorizonNeverMovesBack()
     {
-        var (tenant, _, chat) = await ClientWithChatAsync();
+        var (tenant, client, chat) = await ClientWithChatAsync();
         var ann = Fresh.Agent(tenant);
         for (var i = 0; i < 3; i++)
-            await chat.ReceiveAsync(Fresh.Inbound(tenant, $"msg {i}"));
+            await chat.ReceiveAsync(Fresh.Inbound(tenant, $"msg {i}").From(client));
 
         await chat.MarkReadAsync(3, ann);
         var afterBackwards = await chat.MarkReadAsync(1, ann);
@@ -171,9 +172,9 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
         var tenant = Fresh.Tenant();
         var ann = Fresh.Agent(tenant);
         var (_, quiet) = await Fresh.ClientAsync(Grains, tenant, "Quiet");
-        var (_, loud) = await Fresh.ClientAsync(Grains, tenant, "Loud");
+        var (_, loud) = await Fresh.ClientAsync(Grains, tenant, "Loud", new ContactDraft { Type = ContactType.Phone, Value = "+14155550123" });
         await Grains.GetGrain<IChatGrain>(Ids.Key(tenant, quiet.Id)).OpenAsync(ann);
-        await Grains.GetGrain<IChatGrain>(Ids.Key(tenant, loud.Id)).ReceiveAsync(Fresh.Inbound(tenant, "hello?"));
+        await Grains.GetGrain<IChatGrain>(Ids.Key(tenant, loud.Id)).ReceiveAsync(Fresh.Inbound(tenant, "hello?").From(loud));
 
         var unread = await Grains.GetGrain<ITenantQueryGrain>(tenant).ListChatsAsync(ann.UserId, unreadOnly: true, null, 10, null);
         var all = await Grains.GetGrain<ITenantQueryGrain>(tenant).ListChatsAsync(ann.UserId, unreadOnly: false, null, 10, null);
@@ -195,10 +196,49 @@ public sealed class ChatGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task DeletingTheClientHidesItsChatAtOnceAndRestoringBringsItBack()
+    {
+        var (tenant, client, chat) = await ClientWithChatAsync();
+        var agent = Fresh.Agent(tenant);
+        var grain = Grains.GetGrain<IClientGrain>(Ids.Key(tenant, client.Id));
+        await chat.SendAsync(new OutgoingMessage { Text = "before" }, agent);
+
+        await grain.DeleteAsync(agent);
+        var whileDeleted = (await chat.GetAsync(agent), await chat.GetMessagesAsync(null, null, 10), await chat.MarkReadAsync(1, agent));
+        var sendWhileDeleted = await chat.SendAsync(new OutgoingMessage { Text = "while deleted" }, agent);
+        await grain.RestoreAsync(agent);
+        var restored = await chat.GetAsync(agent);
+        var sendRestored = await chat.SendAsync(new OutgoingMessage { Text = "after" }, agent);
+
+        Assert.Equal((Outcome.NotFound, Outcome.NotFound, Outcome.NotFound), (whileDeleted.Item1.Outcome, whileDeleted.Item2.Outcome, whileDeleted.Item3.Outcome));
+        Assert.Equal(Outcome.NotFound, sendWhileDeleted.Outcome);
+        Assert.True(restored.IsOk);
+        Assert.Equal(2, sendRestored.Value!.Seq);
+    }
+
+    [Fact]
+    public async Task AConsentChangeReachesAnActiveChatAtOnce()
+    {
+        var (tenant, client, chat) = await ClientWithChatAsync();
+        var agent = Fresh.Agent(tenant);
+        var grain = Grains.GetGrain<IClientGrain>(Ids.Key(tenant, client.Id));
+        var before = await chat.SendAsync(new OutgoingMessage { Text = "hello", Transport = Transport.Sms }, agent);
+
+        await grain.SetConsentAsync(Transport.Sms, false, "api", agent);
+        var optedOut = await chat.SendAsync(new OutgoingMessage { Text = "promo", Transport = Transport.Sms }, agent);
+        await grain.SetConsentAsync(Transport.Sms, true, "api", agent);
+        var optedIn = await chat.SendAsync(new OutgoingMessage { Text = "welcome back", Transport = Transport.Sms }, agent);
+
+        Assert.True(before.IsOk);
+        Assert.Equal(Outcome.Conflict, optedOut.Outcome);
+        Assert.True(optedIn.IsOk);
+    }
+
+    [Fact]
     public async Task TheTransportDefaultsToTheOneTheClientLastWroteOn()
     {
-        var (tenant, _, chat) = await ClientWithChatAsync();
-        await chat.ReceiveAsync(Fresh.Inbound(tenant, "via telegram", transport: Transport.Telegram));
+        var (tenant, client, chat) = await ClientWithChatAsync();
+        await chat.ReceiveAsync(Fresh.Inbound(tenant, "via telegram", transport: Transport.Telegram).From(client));
 
         var reply = await chat.SendAsync(new OutgoingMessage { Text = "reply" }, Fresh.Agent(tenant));
         var explicitEmail = await chat.SendAsync(new OutgoingMessage { Text = "mail", Transport = Transport.Email }, Fresh.Agent(tenant));

@@ -8,12 +8,13 @@ public sealed class ChatRowsTests(ClusterFixture fixture)
 {
     private IGrainFactory Grains => fixture.Grains;
 
-    private async Task<(string Tenant, string Key, IChatGrain Chat)> ChatAsync(string phone)
+    private async Task<(string Tenant, string Key, IChatGrain Chat, ClientProfile Client)> ChatAsync(string phone)
     {
         var tenant = Fresh.Tenant();
-        var (_, client) = await Fresh.ClientAsync(Grains, tenant, "Rowan", new ContactDraft { Type = ContactType.Phone, Value = phone });
+        var (_, client) = await Fresh.ClientAsync(Grains, tenant, "Rowan",
+            new ContactDraft { Type = ContactType.Phone, Value = phone }, new ContactDraft { Type = ContactType.Email, Value = "rowan@client.example" });
         var key = Ids.Key(tenant, client.Id);
-        return (tenant, key, Grains.GetGrain<IChatGrain>(key));
+        return (tenant, key, Grains.GetGrain<IChatGrain>(key), client);
     }
 
     private async Task<ChatMessage> MessageAsync(IChatGrain chat, long seq) =>
@@ -22,7 +23,7 @@ public sealed class ChatRowsTests(ClusterFixture fixture)
     [Fact]
     public async Task ADeactivatedChatComesBackFromItsRowsAlone()
     {
-        var (tenant, key, chat) = await ChatAsync("+14155550188");
+        var (tenant, key, chat, _) = await ChatAsync("+14155550188");
         var (ann, bob) = (Fresh.Agent(tenant), Fresh.Agent(tenant));
         var thread = new Dictionary<string, string> { ["emailMessageId"] = "m1@client.example", ["emailSubject"] = "Invoice 42" };
         foreach (var text in new[] { "one", "two", "three" })
@@ -61,8 +62,8 @@ public sealed class ChatRowsTests(ClusterFixture fixture)
     [Fact]
     public async Task AnInboundMessageToAnExistingChatIsOneWriteOfItsOwn()
     {
-        var (tenant, _, chat) = await ChatAsync("+14155550187");
-        await chat.ReceiveAsync(Fresh.Inbound(tenant, "first"));
+        var (tenant, _, chat, client) = await ChatAsync("+14155550187");
+        await chat.ReceiveAsync(Fresh.Inbound(tenant, "first").From(client));
         using var meter = new CommitMeter();
         await meter.QuietAsync();
 
@@ -72,7 +73,7 @@ public sealed class ChatRowsTests(ClusterFixture fixture)
         for (var i = 0; i < 3; i++)
         {
             meter.Take();
-            last = (await chat.ReceiveAsync(Fresh.Inbound(tenant, $"next {i}"))).Value!;
+            last = (await chat.ReceiveAsync(Fresh.Inbound(tenant, $"next {i}").From(client))).Value!.Message;
             counted.Add(meter.Take());
         }
 
@@ -91,7 +92,7 @@ public sealed class ChatRowsTests(ClusterFixture fixture)
     [Fact]
     public async Task ASendIsOneWriteAndItsOutcomeAnother()
     {
-        var (tenant, _, chat) = await ChatAsync("+14155550186");
+        var (tenant, _, chat, _) = await ChatAsync("+14155550186");
         var agent = Fresh.Agent(tenant);
         await chat.SendAsync(new OutgoingMessage { Text = "warm up" }, agent);
         using var meter = new CommitMeter();
@@ -117,9 +118,9 @@ public sealed class ChatRowsTests(ClusterFixture fixture)
     [Fact]
     public async Task AReceiveWhoseAuditRecordCannotBeWrittenLeavesNoMessageAndTheChatCarriesOn()
     {
-        var (tenant, _, chat) = await ChatAsync("+14155550185");
-        await chat.ReceiveAsync(Fresh.Inbound(tenant, "first"));
-        var inbound = Fresh.Inbound(tenant, "lost with its audit record");
+        var (tenant, _, chat, client) = await ChatAsync("+14155550185");
+        await chat.ReceiveAsync(Fresh.Inbound(tenant, "first").From(client));
+        var inbound = Fresh.Inbound(tenant, "lost with its audit record").From(client);
         var refusal = "refuse_" + tenant;
 
         await fixture.CountAsync($"alter table audit_events add constraint {refusal} check (tenant_id <> '{tenant}' or action <> 'message.received') not valid");
@@ -138,7 +139,7 @@ public sealed class ChatRowsTests(ClusterFixture fixture)
 
         Assert.NotNull(failed);
         Assert.Equal((1L, 1L), (rowsAfterFailure, lastSeqAfterFailure));
-        Assert.Equal(2, redelivered.Value!.Seq);
+        Assert.Equal(2, redelivered.Value!.Message.Seq);
         Assert.Equal(2, await fixture.CountAsync("select count(*) from messages where tenant_id = $1", tenant));
         Assert.Equal(2, (await chat.GetAsync(Fresh.Agent(tenant))).Value!.UnreadCount);
     }

@@ -260,12 +260,7 @@ public sealed class ClientGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task AMessageFromARemovedContactCreatesANewClient()
     {
-        var tenant = Fresh.Tenant();
-        var phone = new ContactDraft { Type = ContactType.Phone, Value = "+14155550179" };
-        var (first, profile) = await Fresh.ClientAsync(Grains, tenant, "First", phone);
-        var contact = Grains.GetGrain<IContactGrain>(ContactRules.GrainKey(tenant, phone.Type, phone.Value));
-        var inbound = Fresh.Inbound(tenant, "hello") with { ContactType = phone.Type, ContactValue = phone.Value };
-        var toFirst = await contact.ReceiveAsync(inbound);
+        var (tenant, first, profile, contact, inbound, toFirst) = await RoutedAsync("+14155550179", "hello");
 
         await first.RemoveContactAsync(profile.Contacts[0].Id, Fresh.Agent(tenant));
         var afterRemoval = await contact.ReceiveAsync(inbound with { ProviderMessageId = Ids.New("SM") });
@@ -274,7 +269,68 @@ public sealed class ClientGrainTests(ClusterFixture fixture)
         var second = afterRemoval.Value!.Sender.ClientId!;
         Assert.NotEqual(profile.Id, second);
         Assert.Equal(second, await contact.GetOwnerAsync());
-        Assert.Equal(phone.Value, Assert.Single((await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, second)).GetAsync())!.Contacts).Value);
+        Assert.Equal(inbound.ContactValue, Assert.Single((await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, second)).GetAsync())!.Contacts).Value);
+    }
+
+    /// <summary>The contact grain and the first client's chat are both active and knew the first client as the owner.</summary>
+    [Fact]
+    public async Task AMessageFromAContactMovedToAnotherClientLandsInTheNewOwnersChat()
+    {
+        var (tenant, first, profile, contact, inbound, _) = await RoutedAsync("+14155550171", "before the move");
+        var (second, _) = await Fresh.ClientAsync(Grains, tenant, "Second");
+
+        await first.RemoveContactAsync(profile.Contacts[0].Id, Fresh.Agent(tenant));
+        var added = await second.AddContactAsync(new ContactDraft { Type = inbound.ContactType, Value = inbound.ContactValue }, Fresh.Agent(tenant));
+        var afterMove = await contact.ReceiveAsync(inbound with { ProviderMessageId = Ids.New("SM"), Text = "after the move" });
+
+        Assert.True(added.IsOk, $"{added.Outcome}: {added.Detail}");
+        var secondId = second.GetPrimaryKeyString()[(tenant.Length + 1)..];
+        Assert.Equal(secondId, afterMove.Value!.Sender.ClientId);
+        Assert.Equal(["after the move"], await TextsAsync(tenant, secondId));
+        Assert.Equal(["before the move"], await TextsAsync(tenant, profile.Id));
+        Assert.Equal(2, await fixture.CountAsync("select count(*) from clients where tenant_id = $1", tenant));
+    }
+
+    [Fact]
+    public async Task AMessageFromAnErasedClientsContactMakesANewClientAndNothingReachesTheErasedChat()
+    {
+        var (tenant, client, profile, contact, inbound, _) = await RoutedAsync("+14155550172", "before erasure");
+
+        var erased = await client.EraseAsync(Fresh.Agent(tenant));
+        var afterErasure = await contact.ReceiveAsync(inbound with { ProviderMessageId = Ids.New("SM"), Text = "after erasure" });
+
+        Assert.Equal(1, erased.Value!.Messages);
+        var newcomer = afterErasure.Value!.Sender.ClientId!;
+        Assert.NotEqual(profile.Id, newcomer);
+        Assert.Equal(["after erasure"], await TextsAsync(tenant, newcomer));
+        Assert.Empty(await TextsAsync(tenant, profile.Id));
+        Assert.Equal(Outcome.NotFound, (await Grains.GetGrain<IChatGrain>(Ids.Key(tenant, profile.Id)).GetAsync(Fresh.Agent(tenant))).Outcome);
+    }
+
+    /// <summary>A client holding a phone number whose first message has been routed: its contact grain and chat are active.</summary>
+    private async Task<(string Tenant, IClientGrain Client, ClientProfile Profile, IContactGrain Contact, InboundMessage Inbound, Result<ChatMessage> Routed)>
+        RoutedAsync(string phone, string text)
+    {
+        var tenant = Fresh.Tenant();
+        var draft = new ContactDraft { Type = ContactType.Phone, Value = phone };
+        var (client, profile) = await Fresh.ClientAsync(Grains, tenant, "First", draft);
+        var contact = Grains.GetGrain<IContactGrain>(ContactRules.GrainKey(tenant, draft.Type, draft.Value));
+        var inbound = Fresh.Inbound(tenant, text) with { ContactType = draft.Type, ContactValue = draft.Value };
+        return (tenant, client, profile, contact, inbound, await contact.ReceiveAsync(inbound));
+    }
+
+    private async Task<List<string>> TextsAsync(string tenant, string clientId)
+    {
+        var texts = new List<string>();
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("select text from messages where tenant_id = $1 and client_id = $2 order by seq", connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = clientId });
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            texts.Add(reader.GetString(0));
+        return texts;
     }
 
     [Fact]

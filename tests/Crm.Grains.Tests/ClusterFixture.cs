@@ -94,6 +94,10 @@ public static class Fresh
         return (grain, result.Value!);
     }
 
+    /// <summary>The message as sent from the client's first contact, which the chat requires its client to hold.</summary>
+    public static InboundMessage From(this InboundMessage message, ClientProfile client) =>
+        message with { ContactType = client.Contacts[0].Type, ContactValue = client.Contacts[0].Value };
+
     public static InboundMessage Inbound(string tenantId, string text, string? providerId = null, Transport transport = Transport.Sms) => new()
     {
         TenantId = tenantId,

@@ -71,7 +71,7 @@ public sealed class DeliveryTests(ClusterFixture fixture)
     [Fact]
     public async Task AHangingProviderHoldsUpNeitherReadsNorSendsNorInboundMessagesOfItsChat()
     {
-        var (tenant, _, chat) = await ClientAsync();
+        var (tenant, client, chat) = await ClientAsync();
         var agent = Fresh.Agent(tenant);
         var text = "hangs " + Guid.NewGuid();
         var hanging = fixture.Sender.Hang(text, TimeSpan.FromSeconds(30));
@@ -82,7 +82,7 @@ public sealed class DeliveryTests(ClusterFixture fixture)
         var view = await TimedAsync(() => chat.GetAsync(agent));
         var page = await TimedAsync(() => chat.GetMessagesAsync(null, null, 10));
         var queued = await TimedAsync(() => chat.SendAsync(new OutgoingMessage { Text = "sent while the provider hangs" }, agent));
-        var received = await TimedAsync(() => chat.ReceiveAsync(Fresh.Inbound(tenant, "hello? anyone?")));
+        var received = await TimedAsync(() => chat.ReceiveAsync(Fresh.Inbound(tenant, "hello? anyone?").From(client)));
         var stillQueued = (await MessageAsync(chat, stuck.Seq)).Status;
 
         Assert.True(hangBegan.Elapsed < TimeSpan.FromSeconds(20), "the provider call was still under way throughout");
@@ -219,6 +219,8 @@ public sealed class DeliveryTests(ClusterFixture fixture)
     public async Task RepliesGoWhereTheClientLastWroteFrom()
     {
         var (tenant, client, chat) = await ClientAsync();
+        await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, client.Id))
+            .AddContactAsync(new ContactDraft { Type = ContactType.Whatsapp, Value = "+14155550143" }, Fresh.Agent(tenant));
         await chat.ReceiveAsync(Fresh.Inbound(tenant, "via whatsapp", transport: Transport.Whatsapp) with
         {
             ContactType = ContactType.Whatsapp, ContactValue = "+14155550143",
@@ -234,28 +236,35 @@ public sealed class DeliveryTests(ClusterFixture fixture)
     [Fact]
     public async Task StopBlocksTheNextSendOnThatChannelAndStartAllowsItAgain()
     {
-        var (tenant, _, chat) = await ClientAsync();
+        var (tenant, client, chat) = await ClientAsync();
+        var contact = Grains.GetGrain<IContactGrain>(ContactRules.GrainKey(tenant, ContactType.Phone, client.Contacts[0].Value));
+        var stop = Fresh.Inbound(tenant, "STOP").From(client);
 
-        await chat.ReceiveAsync(Fresh.Inbound(tenant, "STOP"));
+        await contact.ReceiveAsync(stop);
         var blocked = await chat.SendAsync(new OutgoingMessage { Text = "promo", Transport = Transport.Sms }, Fresh.Agent(tenant));
-        await chat.ReceiveAsync(Fresh.Inbound(tenant, "start"));
+        await contact.ReceiveAsync(Fresh.Inbound(tenant, "start").From(client));
         var allowed = await chat.SendAsync(new OutgoingMessage { Text = "welcome back", Transport = Transport.Sms }, Fresh.Agent(tenant));
+        await contact.ReceiveAsync(stop);
+        var afterRedelivery = await chat.SendAsync(new OutgoingMessage { Text = "still welcome", Transport = Transport.Sms }, Fresh.Agent(tenant));
 
         Assert.Equal(Outcome.Conflict, blocked.Outcome);
         Assert.True(allowed.IsOk);
+        Assert.True(afterRedelivery.IsOk, "a redelivered STOP changes no consent");
+        var consent = (await Grains.GetGrain<IClientGrain>(Ids.Key(tenant, client.Id)).GetAsync())!.Consent[Transport.Sms];
+        Assert.Equal((true, "keyword"), (consent.OptedIn, consent.Source));
     }
 
     [Fact]
     public async Task AnExternalSubscriberSeesTheEventsOfItsTenantOnly()
     {
-        var (tenant, _, chat) = await ClientAsync();
-        var (otherTenant, _, otherChat) = await ClientAsync();
+        var (tenant, client, chat) = await ClientAsync();
+        var (otherTenant, otherClient, otherChat) = await ClientAsync();
         var received = new System.Collections.Concurrent.ConcurrentQueue<CrmEvent>();
         var stream = fixture.Cluster.Client.GetStreamProvider(StreamNames.Provider).GetStream<CrmEvent>(StreamId.Create(StreamNames.Events, tenant));
         var subscription = await stream.SubscribeAsync((e, _) => { received.Enqueue(e); return Task.CompletedTask; });
 
-        await otherChat.ReceiveAsync(Fresh.Inbound(otherTenant, "not for you"));
-        await chat.ReceiveAsync(Fresh.Inbound(tenant, "hello events"));
+        await otherChat.ReceiveAsync(Fresh.Inbound(otherTenant, "not for you").From(otherClient));
+        await chat.ReceiveAsync(Fresh.Inbound(tenant, "hello events").From(client));
         await ClusterFixture.EventuallyAsync(() => Task.FromResult(received.Any(e => e.Type == EventTypes.MessageReceived)), "the event arrives");
         await subscription.UnsubscribeAsync();
 

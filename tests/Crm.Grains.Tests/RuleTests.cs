@@ -36,11 +36,13 @@ public sealed class ContactRulesTests
 
 public sealed class ChatRulesTests
 {
-    private static readonly ClientProfile WithTelegram = new()
+    private static readonly ClientProfile WithTelegramProfile = new()
     {
         FirstName = "A",
         Contacts = [new Contact { Type = ContactType.Telegram, Value = "ann" }, new Contact { Type = ContactType.Email, Value = "a@b.c" }],
     };
+
+    private static readonly ClientFacts WithTelegram = ClientFacts.Of(WithTelegramProfile, 1);
 
     [Fact]
     public void AnExplicitTransportWins() =>
@@ -56,20 +58,38 @@ public sealed class ChatRulesTests
 
     [Fact]
     public void ANoContactClientHasNoTransport() =>
-        Assert.Null(ChatRules.ChooseTransport(null, null, new ClientProfile { FirstName = "A" }));
+        Assert.Null(ChatRules.ChooseTransport(null, null, ClientFacts.Of(new ClientProfile { FirstName = "A" }, 1)));
 
     [Fact]
     public void OnlyAnExplicitOptOutBlocks()
     {
-        var client = new ClientProfile
+        var client = ClientFacts.Of(new ClientProfile
         {
             FirstName = "A",
             Consent = new Dictionary<Transport, ConsentRecord> { [Transport.Sms] = new() { OptedIn = false }, [Transport.Email] = new() { OptedIn = true } },
-        };
+        }, 1);
 
         Assert.True(ChatRules.OptedOut(client, Transport.Sms));
         Assert.False(ChatRules.OptedOut(client, Transport.Email));
         Assert.False(ChatRules.OptedOut(client, Transport.Telegram));
+    }
+
+    [Fact]
+    public void AChatIsToldOfAChangeOnlyWhenItMovesTheFactsItUses()
+    {
+        var facts = ClientFacts.Of(WithTelegramProfile, 1);
+
+        var renamed = ClientFacts.Of(WithTelegramProfile with { FirstName = "B", Comment = "vip" }, 2);
+        var lostContact = ClientFacts.Of(WithTelegramProfile with { Contacts = [WithTelegramProfile.Contacts[1]] }, 2);
+        var optedOut = ClientFacts.Of(WithTelegramProfile with { Consent = new Dictionary<Transport, ConsentRecord> { [Transport.Telegram] = new() { OptedIn = false } } }, 2);
+        var deleted = ClientFacts.Of(WithTelegramProfile with { DeletedAt = DateTimeOffset.UnixEpoch }, 2);
+
+        Assert.True(facts.SameAs(renamed));
+        Assert.False(facts.SameAs(lostContact));
+        Assert.False(facts.SameAs(optedOut));
+        Assert.False(facts.SameAs(deleted));
+        Assert.True(facts.Holds(ContactType.Telegram, "ann"));
+        Assert.False(lostContact.Holds(ContactType.Telegram, "ann"));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public static class DeliveryRules
         providerSays ?? TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Max(1, attempt))));
 
     /// <summary>The client's address on a transport: a contact of the matching type, the profile field, or where they last wrote from.</summary>
-    public static string? AddressFor(Transport transport, ClientProfile client, IReadOnlyDictionary<Transport, string> lastInboundFrom)
+    public static string? AddressFor(Transport transport, ClientFacts client, IReadOnlyDictionary<Transport, string> lastInboundFrom)
     {
         if (lastInboundFrom.TryGetValue(transport, out var from))
             return from;

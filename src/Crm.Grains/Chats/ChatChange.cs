@@ -43,4 +43,7 @@ public sealed record ChatSnapshot
 
     /// <summary>The dedup keys (<see cref="ChatRules.ProviderKey"/>, <see cref="ChatRules.IdempotencyKey"/>) of the newest messages, oldest first.</summary>
     public IReadOnlyList<(string Key, long Seq)> RecentKeys { get; init; } = [];
+
+    /// <summary>Null when the client has no row (never created, or erased).</summary>
+    public ClientFacts? Client { get; init; }
 }

@@ -286,7 +286,7 @@ internal sealed partial class ChatGrain
     private async Task StartAttemptAsync(OutboxEntry entry, DateTimeOffset now)
     {
         var message = await store.ReadMessageAsync(TenantId, ChatId, entry.Seq);
-        var client = await GrainFactory.GetGrain<IClientGrain>(this.GetPrimaryKeyString()).GetAsync();
+        var client = await KnownClientAsync();
         if (message is null || client is null)
         {
             // The row went (retention) or the client did: the message leaves the outbox as it is.
@@ -337,14 +337,6 @@ internal sealed partial class ChatGrain
 
     private static SmallMap<string, string> Merged(IReadOnlyDictionary<string, string> thread, IReadOnlyDictionary<string, string> facts) =>
         SmallMap<string, string>.Of(thread.Concat(facts));
-
-    private async Task ApplyKeywordAsync(InboundMessage message, Actor actor)
-    {
-        var keyword = DeliveryRules.KeywordOf(message.Transport, message.Text);
-        if (keyword is Keyword.OptOut or Keyword.OptIn)
-            await GrainFactory.GetGrain<IClientGrain>(this.GetPrimaryKeyString())
-                .SetConsentAsync(message.Transport, keyword == Keyword.OptIn, "keyword", actor);
-    }
 
     /// <summary>Registers the outbox reminder once per activation; a failure is logged and the next delivery pass tries again.</summary>
     private async Task EnsureReminderQuietlyAsync()

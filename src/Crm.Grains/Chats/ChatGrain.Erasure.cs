@@ -8,6 +8,10 @@ internal sealed partial class ChatGrain
 
     public async Task<ChatErasure> EraseAsync()
     {
+        // From this turn on the chat has no client, so it refuses every inbound message: none is stored after the
+        // erasure, and the contact grain that routed it asks the contacts table again (the values are free by now).
+        (_client, _erased) = (null, true);
+
         // Delivery stops before the rows go, so no provider is handed a message of an erased client; a report of an
         // attempt already handed over finds nothing to settle.
         _deliveryTimer?.Dispose();

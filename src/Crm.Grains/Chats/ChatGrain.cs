@@ -7,6 +7,11 @@ namespace Crm.Grains;
 /// row it touches (<see cref="IChatStore.CommitAsync"/>); memory moves only once that commit is done, and a commit whose
 /// outcome is unknown deactivates the grain, so the next call starts again from the rows.
 /// </summary>
+/// <remarks>
+/// The chat calls no client: what it needs of its client (<see cref="ClientFacts"/>) is read with its rows and pushed by
+/// the client after each change. Grain calls run one way: contact → client, contact → chat, client → chat,
+/// chat → delivery worker (one-way) and worker → chat, so no call waits on a grain that waits on its caller.
+/// </remarks>
 [GrainType("chat")]
 internal sealed partial class ChatGrain(
     IChatStore store,
@@ -25,10 +30,17 @@ internal sealed partial class ChatGrain(
 
     private readonly RecentKeys _keys = new();
 
+    /// <summary>Null while the client has no row, as far as the chat knows.</summary>
+    private ClientFacts? _client;
+
+    /// <summary>Set in the turn that erases the chat: from then on it has no client, whatever its rows say meanwhile.</summary>
+    private bool _erased;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var loaded = await store.LoadAsync(TenantId, ChatId, ChatRules.RecentKeysKept);
+        var loaded = await store.LoadAsync(TenantId, ChatId, ClientId, ChatRules.RecentKeysKept);
         _chat = loaded.Chat;
+        _client = loaded.Client;
         _reads = loaded.Reads.Count > 0 ? new Dictionary<string, ReadHorizon>(loaded.Reads) : null;
         _outbox.AddRange(loaded.Outbox);
         foreach (var (key, seq) in loaded.RecentKeys)
@@ -127,11 +139,13 @@ internal sealed partial class ChatGrain(
         return Result<ChatMessage>.Ok(stored);
     }
 
-    public async Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message)
+    public async Task<Result<InboundReceipt>> ReceiveAsync(InboundMessage message)
     {
         var key = ChatRules.ProviderKey(message.Transport, message.ProviderMessageId);
         if (await RecentAsync(key, m => m.Transport == message.Transport && m.ProviderMessageId == message.ProviderMessageId) is { } first)
-            return Result<ChatMessage>.Ok(first);
+            return Result<InboundReceipt>.Ok(new InboundReceipt { Message = first });
+        if (!await HoldsAsync(message.ContactType, message.ContactValue))
+            return Result<InboundReceipt>.Conflict("The client no longer holds the contact this message came from.");
 
         var system = Actor.System(TenantId) with { UserId = message.Provider, KeyId = message.Provider };
         var now = clock.Now();
@@ -170,10 +184,17 @@ internal sealed partial class ChatGrain(
         });
         _keys.Remember(key, (duplicate ?? stored).Seq);
         if (duplicate is not null)
-            return Result<ChatMessage>.Ok(duplicate);
+            return Result<InboundReceipt>.Ok(new InboundReceipt { Message = duplicate });
         _chat = chat;
-        await ApplyKeywordAsync(message, system);
-        return Result<ChatMessage>.Ok(stored);
+        return Result<InboundReceipt>.Ok(new InboundReceipt { Message = stored, Stored = true });
+    }
+
+    public Task ClientChangedAsync(ClientFacts facts)
+    {
+        // The activation's read and a push may cross: of two copies, the higher version is the newer.
+        if (!_erased && (_client is null || facts.Version > _client.Version))
+            _client = facts;
+        return Task.CompletedTask;
     }
 
     public async Task<Result<Page<ChatMessage>>> GetMessagesAsync(long? before, long? after, int limit)
@@ -252,10 +273,33 @@ internal sealed partial class ChatGrain(
         return ids.Select(id => found.FirstOrDefault(a => a.Id == id)).OfType<AttachmentRef>().ToList();
     }
 
-    private async Task<ClientProfile?> LiveClientAsync()
+    /// <summary>The client's facts while it is live; null when it is deleted, erased or was never created.</summary>
+    private async Task<ClientFacts?> LiveClientAsync() => await KnownClientAsync() is { DeletedAt: null } client ? client : null;
+
+    /// <summary>
+    /// The client's facts, deleted or not. A client's creation is told to no chat (none has anything of it yet), so a
+    /// chat that knows of no client reads the rows again before it says so.
+    /// </summary>
+    private async Task<ClientFacts?> KnownClientAsync()
     {
-        var client = await GrainFactory.GetGrain<IClientGrain>(this.GetPrimaryKeyString()).GetAsync();
-        return client is { DeletedAt: null } ? client : null;
+        if (_client is null && !_erased)
+            _client = await store.ReadClientAsync(TenantId, ClientId);
+        return _erased ? null : _client;
+    }
+
+    /// <summary>
+    /// Whether the client holds the contact value a message came from. When the facts say no, the rows are read once
+    /// more before the chat refuses: the client's commit of a claim is done before its push arrives, and a read after
+    /// the commit is never older than what was pushed.
+    /// </summary>
+    private async Task<bool> HoldsAsync(ContactType type, string value)
+    {
+        if (_erased)
+            return false;
+        if (_client?.Holds(type, value) == true)
+            return true;
+        _client = await store.ReadClientAsync(TenantId, ClientId);
+        return _client?.Holds(type, value) == true;
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ public static class ChatRules
         text is null ? "" : text.Length <= MaxInboundTextLength ? text : text[..MaxInboundTextLength] + "\n[truncated]";
 
     /// <summary>The transport asked for; else the one the client last wrote on; else the client's first reachable contact.</summary>
-    public static Transport? ChooseTransport(Transport? asked, Transport? lastInbound, ClientProfile client)
+    public static Transport? ChooseTransport(Transport? asked, Transport? lastInbound, ClientFacts client)
     {
         if (asked is not null)
             return asked;
@@ -34,8 +34,7 @@ public static class ChatRules
         return null;
     }
 
-    public static bool OptedOut(ClientProfile client, Transport transport) =>
-        client.Consent.TryGetValue(transport, out var consent) && !consent.OptedIn;
+    public static bool OptedOut(ClientFacts client, Transport transport) => client.OptedOut.Contains(transport);
 
     public static void ValidateText(string? text, bool hasOtherContent, Errors errors)
     {

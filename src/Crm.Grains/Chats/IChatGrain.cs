@@ -4,6 +4,10 @@ namespace Crm.Grains;
 /// The one chat of a client (key <c>{tenant}/{clientId}</c>): members, the message sequence, read
 /// horizons per user, and the recent keys that make sends and provider redeliveries idempotent.
 /// </summary>
+/// <remarks>
+/// Called by the API, by the contact grain (inbound messages), by its client (<see cref="ClientChangedAsync"/>,
+/// <see cref="EraseAsync"/>) and by the delivery worker; it calls none of them back but the worker, one way.
+/// </remarks>
 public interface IChatGrain : IGrainWithStringKey
 {
     /// <summary>The chat, created with the client as its first member if it does not exist yet.</summary>
@@ -15,8 +19,18 @@ public interface IChatGrain : IGrainWithStringKey
     /// <summary>Stores an outbound message as queued; a repeated idempotency key returns the first message.</summary>
     Task<Result<ChatMessage>> SendAsync(OutgoingMessage message, Actor actor);
 
-    /// <summary>Stores an inbound message once, however often the provider delivers it.</summary>
-    Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message);
+    /// <summary>
+    /// Stores an inbound message once, however often the provider delivers it (<see cref="InboundReceipt.Stored"/> says
+    /// whether this call did). Conflict, with nothing stored, when the client no longer holds the contact value the
+    /// message came from (it freed it, or was erased): the contact grain then asks the contacts table who does.
+    /// </summary>
+    Task<Result<InboundReceipt>> ReceiveAsync(InboundMessage message);
+
+    /// <summary>
+    /// The client's facts after a committed change, pushed by the client; the chat keeps the newest version it has seen
+    /// (its own read of the rows may be newer).
+    /// </summary>
+    Task ClientChangedAsync(ClientFacts facts);
 
     /// <summary>Messages by seq, ascending, after <paramref name="after"/> or else before <paramref name="before"/>.</summary>
     Task<Result<Page<ChatMessage>>> GetMessagesAsync(long? before, long? after, int limit);
@@ -45,6 +59,9 @@ public interface IChatGrain : IGrainWithStringKey
     /// <summary>The chat whether or not its client is live (GDPR export); null if it was never created.</summary>
     Task<ChatView?> DescribeAsync();
 
-    /// <summary>Stops delivery, deletes the chat's messages, list row, read horizons and the files only its messages refer to, and forgets it.</summary>
+    /// <summary>
+    /// Stops delivery, deletes the chat's messages, list row, read horizons and the files only its messages refer to,
+    /// and forgets it. From this call on the chat has no client: no inbound message is stored in it afterwards.
+    /// </summary>
     Task<ChatErasure> EraseAsync();
 }

@@ -3,12 +3,19 @@ namespace Crm.Grains;
 /// <summary>
 /// Where a chat lives: its row in <c>chats</c>, its read horizons in <c>chat_reads</c>, and its messages (with the
 /// outbox as columns) in the append-only <c>messages</c> table. The chat grain loads these once and writes each change
-/// as one commit; nothing about a chat is kept anywhere else.
+/// as one commit; nothing about a chat is kept anywhere else. It reads what it needs of its client
+/// (<see cref="ClientFacts"/>) from the client's rows and never writes them.
 /// </summary>
 public interface IChatStore
 {
-    /// <summary>The chat row, read horizons, outbox and the dedup keys of the newest <paramref name="recentKeys"/> messages, in one round trip.</summary>
-    Task<ChatSnapshot> LoadAsync(string tenantId, string chatId, int recentKeys);
+    /// <summary>
+    /// The chat row, read horizons, outbox, the dedup keys of the newest <paramref name="recentKeys"/> messages and its
+    /// client's facts, in one round trip.
+    /// </summary>
+    Task<ChatSnapshot> LoadAsync(string tenantId, string chatId, string clientId, int recentKeys);
+
+    /// <summary>The facts of the chat's client as its rows hold them now; null when it has no row.</summary>
+    Task<ClientFacts?> ReadClientAsync(string tenantId, string clientId);
 
     /// <summary>
     /// Writes the change in one transaction of the group commit and returns null once it is committed. If its new

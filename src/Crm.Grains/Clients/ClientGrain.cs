@@ -1,14 +1,17 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 
 namespace Crm.Grains;
 
 /// <summary>
 /// A client, kept in memory as its rows hold it: read on activation, and changed only by a commit that writes the
-/// client row, the contact rows the change claims or frees, and the audit record together.
+/// client row, the contact rows the change claims or frees, and the audit record together. After a commit that moves
+/// what its chat knows of it (<see cref="ClientFacts"/>) it tells the chat; it calls no contact grain.
 /// </summary>
 [GrainType("client")]
-internal sealed class ClientGrain(IClientStore store, IStreamAppender streams, TimeProvider clock) : Grain, IClientGrain
+internal sealed partial class ClientGrain(IClientStore store, IStreamAppender streams, ILogger<ClientGrain> logger, TimeProvider clock)
+    : Grain, IClientGrain
 {
     private StoredClient? _stored;
 
@@ -109,9 +112,7 @@ internal sealed class ClientGrain(IClientStore store, IStreamAppender streams, T
             return Result<ClientProfile>.NotFound("No such contact on this client.");
 
         var next = Profile with { Contacts = Profile.Contacts.Where(c => c.Id != contactId).ToList(), UpdatedAt = clock.Now() };
-        var changed = await ChangeAsync(next, actor, "client.contact_removed", JsonSerializer.Serialize(new { contactId }), released: [contact]);
-        await TellReleasedAsync([contact]);
-        return changed;
+        return await ChangeAsync(next, actor, "client.contact_removed", JsonSerializer.Serialize(new { contactId }), released: [contact]);
     }
 
     public async Task<Result<ClientProfile>> SetConsentAsync(Transport transport, bool optedIn, string source, Actor actor)
@@ -130,15 +131,15 @@ internal sealed class ClientGrain(IClientStore store, IStreamAppender streams, T
         if (Profile is null)
             return Result<ClientErasure>.NotFound();
 
-        // The contact values go first, and each contact grain lets go once the message it may be routing is stored:
-        // from then on no inbound message reaches this client, so the chat's erasure takes every message. The client
-        // row goes last, so an interrupted erasure is finished by calling it again.
+        // The contact values go first, so the contacts table names no owner for them; the chat, erased next, refuses
+        // every inbound message from the turn of its erasure on (a message it stored before goes with it), and the
+        // contact grain that routed a refused one finds the value free. So no message stays behind in an erased chat.
+        // The client row goes last, so an interrupted erasure is finished by calling it again.
         var contacts = Profile.Contacts;
         if (contacts.Count > 0)
         {
             await store.ReleaseContactsAsync(TenantId, ClientId);
             _stored = _stored! with { Profile = Profile with { Contacts = [] } };
-            await TellReleasedAsync(contacts);
         }
         var chat = await GrainFactory.GetGrain<IChatGrain>(this.GetPrimaryKeyString()).EraseAsync();
         // What the streams still hold: undelivered or dead-lettered events about the client and messages from its contacts.
@@ -176,7 +177,10 @@ internal sealed class ClientGrain(IClientStore store, IStreamAppender streams, T
         return Result<ClientProfile>.Ok(next);
     }
 
-    /// <summary>Writes the change in one commit and keeps it in memory once committed; false if nothing was written.</summary>
+    /// <summary>
+    /// Writes the change in one commit and keeps it in memory once committed, then tells the chat if its facts moved
+    /// (a creation is told to no chat: a chat that knows of no client reads the rows itself). False if nothing was written.
+    /// </summary>
     private async Task<bool> WriteAsync(ClientProfile next, Actor actor, string action, string? data = null,
         IReadOnlyList<Contact>? claimed = null, IReadOnlyList<Contact>? released = null)
     {
@@ -197,9 +201,40 @@ internal sealed class ClientGrain(IClientStore store, IStreamAppender streams, T
             DeactivateOnIdle();
             throw;
         }
-        if (written)
-            _stored = new StoredClient(next, version);
-        return written;
+        if (!written)
+            return false;
+        var before = _stored is null ? null : ClientFacts.Of(_stored.Profile, _stored.Version);
+        _stored = new StoredClient(next, version);
+        var facts = ClientFacts.Of(next, version);
+        if (before is not null && !facts.SameAs(before))
+            await TellChatAsync(facts);
+        return true;
+    }
+
+    /// <summary>
+    /// The commit stands whatever the chat answers: a push that fails is tried once more, then the caller hears of it
+    /// (the chat's next activation reads the rows; an active chat keeps its older copy until then).
+    /// </summary>
+    private async Task TellChatAsync(ClientFacts facts)
+    {
+        var chat = GrainFactory.GetGrain<IChatGrain>(this.GetPrimaryKeyString());
+        try
+        {
+            await chat.ClientChangedAsync(facts);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogPushRetried(logger, e, ClientId, facts.Version);
+            try
+            {
+                await chat.ClientChangedAsync(facts);
+            }
+            catch (Exception again) when (again is not OutOfMemoryException)
+            {
+                LogPushFailed(logger, again, ClientId, facts.Version);
+                throw;
+            }
+        }
     }
 
     /// <summary>Why a claiming change wrote nothing: the value another client owns, or, if none does now, a moved row.</summary>
@@ -214,13 +249,15 @@ internal sealed class ClientGrain(IClientStore store, IStreamAppender streams, T
         return "A contact belongs to another client.";
     }
 
-    /// <summary>Each freed value's contact grain forgets this client, so its next message goes by the contacts table.</summary>
-    private Task TellReleasedAsync(IEnumerable<Contact> contacts) =>
-        Task.WhenAll(contacts.Select(c => GrainFactory.GetGrain<IContactGrain>(ContactRules.GrainKey(TenantId, c.Type, c.Value)).ReleaseAsync(ClientId)));
-
     private InconsistentStateException Stale()
     {
         DeactivateOnIdle();
         return new InconsistentStateException($"The row of client {ClientId} moved on without this activation; it is read again.");
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Client {ClientId} could not tell its chat of version {Version}; it tries once more")]
+    private static partial void LogPushRetried(ILogger logger, Exception exception, string clientId, long version);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Client {ClientId} could not tell its chat of version {Version}; the change is committed, the chat keeps an older copy until it reads the rows again")]
+    private static partial void LogPushFailed(ILogger logger, Exception exception, string clientId, long version);
 }

@@ -1,8 +1,11 @@
-using Orleans.Concurrency;
-
 namespace Crm.Grains;
 
 /// <summary>A client of a tenant (key <c>{tenant}/{clientId}</c>): profile, contacts and consent.</summary>
+/// <remarks>
+/// Called by the API and by contact grains (<see cref="AdoptAsync"/>, <see cref="SetConsentAsync"/> for STOP/START);
+/// it calls only its chat (<see cref="IChatGrain.ClientChangedAsync"/>, <see cref="IChatGrain.EraseAsync"/>), so no
+/// call can come back to it while it waits.
+/// </remarks>
 public interface IClientGrain : IGrainWithStringKey
 {
     /// <summary>Creates the client with its inline contacts; every contact value is claimed or none is.</summary>
@@ -16,8 +19,6 @@ public interface IClientGrain : IGrainWithStringKey
     Task<Result<ClientProfile>> AdoptAsync(ClientFields fields, ContactDraft contact, Actor actor);
 
     /// <summary>The profile, including a soft-deleted one; null if the client does not exist.</summary>
-    /// <remarks>Interleaves so that the chat can read its client while the client waits on the chat (erasure).</remarks>
-    [AlwaysInterleave]
     Task<ClientProfile?> GetAsync();
 
     /// <summary>Changes the given fields (merge patch semantics).</summary>

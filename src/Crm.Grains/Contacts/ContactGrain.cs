@@ -11,9 +11,9 @@ internal sealed partial class ContactGrain(
     TimeProvider clock) : Grain, IContactGrain, IStreamSubscriptionObserver, IAsyncObserver<InboundMessage>
 {
     /// <summary>
-    /// The owner as the contacts table names it, read when first needed. Only an owner is kept: a client that claims
-    /// the value commits its row without calling here, so "nobody" is read again whenever it matters, while an owner
-    /// changes only when that client frees the value, and it says so (<see cref="ReleaseAsync"/>).
+    /// The owner as the contacts table named it when last read. Clients claim and free values in their own commits and
+    /// call no contact grain, so this is a guess for routing only: "nobody" is read again whenever it matters, and an
+    /// owner that freed the value is found out by its chat, which refuses the message; then the table is read again.
     /// </summary>
     private string? _owner;
 
@@ -34,28 +34,54 @@ internal sealed partial class ContactGrain(
 
     public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
 
-    public Task ReleaseAsync(string clientId)
-    {
-        if (_owner == clientId)
-            _owner = null;
-        return Task.CompletedTask;
-    }
-
-    public async Task<string?> GetOwnerAsync() => _owner ??= await ReadOwnerAsync();
+    public async Task<string?> GetOwnerAsync() => _owner = await ReadOwnerAsync();
 
     public async Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message)
     {
-        var owner = _owner ??= await ReadOwnerAsync();
-        if (owner is null)
+        var owner = await OwnerOrNewClientAsync(message);
+        if (!owner.IsOk)
+            return owner.As<ChatMessage>();
+        var received = await ChatOf(owner.Value!).ReceiveAsync(message);
+        if (received.Outcome == Outcome.Conflict)
         {
-            var created = await CreateClientAsync(message);
-            if (!created.IsOk)
-                return created.As<ChatMessage>();
-            owner = created.Value!;
+            // The owner freed the value since it was read here (moved to another client, or erased): the table says
+            // who holds it now, or nobody, and then the message makes a client as from an unknown value.
+            var refused = owner.Value!;
+            _owner = null;
+            owner = await OwnerOrNewClientAsync(message);
+            if (!owner.IsOk)
+                return owner.As<ChatMessage>();
+            if (owner.Value == refused)
+                throw new InvalidOperationException($"Client {refused} still owns this contact by the table, yet its chat refuses the message; the stream delivers it again later.");
+            received = await ChatOf(owner.Value!).ReceiveAsync(message);
+            if (received.Outcome == Outcome.Conflict)
+                throw new InvalidOperationException($"The contact moved again while its message was routed ({received.Detail}); the stream delivers it again later.");
         }
-        var received = await GrainFactory.GetGrain<IChatGrain>(Ids.Key(Key.TenantId, owner)).ReceiveAsync(message);
+        if (received is { IsOk: true, Value.Stored: true })
+            await ApplyKeywordAsync(owner.Value!, message);
         DeactivateWhenQuiet();
-        return received;
+        return received.IsOk ? Result<ChatMessage>.Ok(received.Value!.Message) : received.As<ChatMessage>();
+    }
+
+    private IChatGrain ChatOf(string clientId) => GrainFactory.GetGrain<IChatGrain>(Ids.Key(Key.TenantId, clientId));
+
+    private async Task<Result<string>> OwnerOrNewClientAsync(InboundMessage message) =>
+        (_owner ??= await ReadOwnerAsync()) is { } owner ? Result<string>.Ok(owner) : await CreateClientAsync(message);
+
+    /// <summary>
+    /// STOP and START on SMS and WhatsApp set the client's consent for that transport, once the message is stored (not
+    /// again for a redelivery); the client tells its chat, so the next send there is refused.
+    /// </summary>
+    private async Task ApplyKeywordAsync(string clientId, InboundMessage message)
+    {
+        var keyword = DeliveryRules.KeywordOf(message.Transport, message.Text);
+        if (keyword is not (Keyword.OptOut or Keyword.OptIn))
+            return;
+        var actor = Actor.System(Key.TenantId) with { UserId = message.Provider, KeyId = message.Provider };
+        var set = await GrainFactory.GetGrain<IClientGrain>(Ids.Key(Key.TenantId, clientId))
+            .SetConsentAsync(message.Transport, keyword == Keyword.OptIn, "keyword", actor);
+        if (!set.IsOk)
+            LogKeywordNotApplied(logger, keyword, clientId, set.Outcome, set.Detail);
     }
 
     /// <summary>
@@ -103,6 +129,9 @@ internal sealed partial class ContactGrain(
     internal static readonly TimeSpan QuietPeriod = TimeSpan.FromSeconds(5);
     private DateTimeOffset _lastReceivedAt;
     private IGrainTimer? _quietTimer;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Keyword {Keyword} of client {ClientId} changed no consent: {Outcome} {Detail}")]
+    private static partial void LogKeywordNotApplied(ILogger logger, Keyword keyword, string clientId, Outcome outcome, string? detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound {Transport} message {ProviderMessageId} was not stored: {Outcome} {Detail}")]
     private static partial void LogRefused(ILogger logger, Transport transport, string providerMessageId, Outcome outcome, string? detail);

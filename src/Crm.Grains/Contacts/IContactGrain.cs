@@ -2,23 +2,23 @@ namespace Crm.Grains;
 
 /// <summary>
 /// One contact value of a tenant (key <c>{tenant}/{type}/{normalized value}</c>): routes the messages sent from it to
-/// the owning client's chat. The owner is the value's row in the contacts table, read on activation; the client that
-/// claims the value writes that row, so this grain holds no state of its own.
+/// the owning client's chat. The owner is the value's row in the contacts table; the client that claims or frees the
+/// value writes that row and calls no contact grain, so this grain holds no state of its own, only the owner it read.
 /// </summary>
+/// <remarks>
+/// Calls run one way from here: to the chat (<see cref="IChatGrain.ReceiveAsync"/>) and to the client
+/// (<see cref="IClientGrain.AdoptAsync"/>, <see cref="IClientGrain.SetConsentAsync"/>); neither calls a contact grain.
+/// </remarks>
 public interface IContactGrain : IGrainWithStringKey
 {
-    /// <summary>
-    /// Tells the grain that the client no longer owns the value (the client's commit has deleted its row), so the next
-    /// message goes by the table. It waits for the message being routed, if any.
-    /// </summary>
-    Task ReleaseAsync(string clientId);
-
-    /// <summary>The owning client id, or null.</summary>
+    /// <summary>The owning client id as the contacts table names it now, or null.</summary>
     Task<string?> GetOwnerAsync();
 
     /// <summary>
-    /// Routes a message the contact sent to its client's chat, creating the client first when nobody
-    /// owns the value (first name from the provider profile, else the contact value).
+    /// Routes a message the contact sent to its client's chat, creating the client first when nobody owns the value
+    /// (first name from the provider profile, else the contact value). A chat whose client freed the value refuses the
+    /// message; the owner is then read again and the message routed to the new one (or a new client). STOP and START
+    /// on SMS and WhatsApp set the client's consent once the message is stored.
     /// </summary>
     Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message);
 }

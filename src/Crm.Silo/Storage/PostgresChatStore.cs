@@ -18,7 +18,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
         "id, chat_id, seq, direction, text, transport, sender::text, attachments::text, status, error_code, created_at, " +
         "sent_at, delivered_at, read_at, provider_message_id, idempotency_key, template_id, inbound_count";
 
-    public async Task<ChatSnapshot> LoadAsync(string tenantId, string chatId, int recentKeys)
+    public async Task<ChatSnapshot> LoadAsync(string tenantId, string chatId, string clientId, int recentKeys)
     {
         await using var batch = db.CreateBatch();
         batch.BatchCommands.Add(Keyed("""
@@ -36,6 +36,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
             tenantId, chatId);
         keys.Parameters.Add(new() { Value = recentKeys });
         batch.BatchCommands.Add(keys);
+        batch.BatchCommands.Add(ClientFactsOf(tenantId, clientId));
 
         await using var r = await batch.ExecuteReaderAsync();
         ChatRow? chat = null;
@@ -73,14 +74,27 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
                 recent.Add((ChatRules.IdempotencyKey(r.GetString(3)), seq));
         }
         recent.Reverse();
-        return new ChatSnapshot { Chat = chat, Reads = reads, Outbox = outbox, RecentKeys = recent };
+        await r.NextResultAsync();
+        var client = await r.ReadAsync() ? ClientRows.ReadFacts(r) : null;
+        return new ChatSnapshot { Chat = chat, Reads = reads, Outbox = outbox, RecentKeys = recent, Client = client };
     }
 
-    private static NpgsqlBatchCommand Keyed(string sql, string tenantId, string chatId)
+    public async Task<ClientFacts?> ReadClientAsync(string tenantId, string clientId)
+    {
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(ClientFactsOf(tenantId, clientId));
+        await using var r = await batch.ExecuteReaderAsync();
+        return await r.ReadAsync() ? ClientRows.ReadFacts(r) : null;
+    }
+
+    private static NpgsqlBatchCommand ClientFactsOf(string tenantId, string clientId) =>
+        Keyed($"{ClientRows.SelectFacts} where c.tenant_id = $1 and c.client_id = $2", tenantId, clientId);
+
+    private static NpgsqlBatchCommand Keyed(string sql, string tenantId, string id)
     {
         var command = new NpgsqlBatchCommand(sql);
         command.Parameters.Add(new() { Value = tenantId });
-        command.Parameters.Add(new() { Value = chatId });
+        command.Parameters.Add(new() { Value = id });
         return command;
     }
 

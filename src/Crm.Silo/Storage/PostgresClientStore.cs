@@ -136,10 +136,20 @@ internal static class ClientRows
         + "@consent::jsonb, @search_text, @created_at, @updated_at, @deleted_at";
 
     /// <summary>A client row with its contacts as arrays in the order they were added (empty arrays: none).</summary>
-    public const string Select = """
+    public const string Select = $"""
         select c.client_id, c.version, c.first_name, c.last_name, c.middle_name, c.gender, c.date_of_birth, c.phone, c.email,
                c.address, c.passport_number, c.tax_pin, c.comment, c.consent::text, c.created_at, c.updated_at, c.deleted_at,
                k.ids, k.types, k.vals, k.created
+        {FromClientsWithContacts}
+        """;
+
+    /// <summary>What a chat knows of its client (<see cref="ClientFacts"/>), from the same rows as <see cref="Select"/>.</summary>
+    public const string SelectFacts = $"""
+        select c.version, c.deleted_at, c.consent::text, c.phone, c.email, k.types, k.vals
+        {FromClientsWithContacts}
+        """;
+
+    private const string FromClientsWithContacts = """
         from clients c
         cross join lateral (
             select coalesce(array_agg(k.contact_id order by k.pos), '{}') as ids, coalesce(array_agg(k.type order by k.pos), '{}') as types,
@@ -191,7 +201,7 @@ internal static class ClientRows
             PassportNumber = Text(r, 10),
             TaxPin = Text(r, 11),
             Comment = Text(r, 12),
-            Consent = ClientRules.OrderConsent(CrmJson.Read<Dictionary<Transport, ConsentRecord>>(r.GetString(13))),
+            Consent = ClientRules.OrderConsent(Consent(r, 13)),
             CreatedAt = r.GetFieldValue<DateTimeOffset>(14),
             UpdatedAt = r.GetFieldValue<DateTimeOffset>(15),
             DeletedAt = r.IsDBNull(16) ? null : r.GetFieldValue<DateTimeOffset>(16),
@@ -199,13 +209,34 @@ internal static class ClientRows
             Contacts = ids.Select((id, i) => new Contact
             {
                 Id = id,
-                Type = EnumText.TryParse<ContactType>(types[i], out var type) ? type : ContactType.Other,
+                Type = ContactTypeOf(types[i]),
                 Value = values[i],
                 CreatedAt = new DateTimeOffset(created[i], TimeSpan.Zero),
                 UpdatedAt = new DateTimeOffset(created[i], TimeSpan.Zero),
             }).ToList(),
         };
     }
+
+    /// <summary>The facts of a row of <see cref="SelectFacts"/>.</summary>
+    public static ClientFacts ReadFacts(NpgsqlDataReader r)
+    {
+        var types = r.GetFieldValue<string[]>(5);
+        var values = r.GetFieldValue<string[]>(6);
+        return new ClientFacts
+        {
+            Version = r.GetInt64(0),
+            DeletedAt = r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1),
+            OptedOut = ClientFacts.OptedOutOf(Consent(r, 2)),
+            Phone = Text(r, 3),
+            Email = Text(r, 4),
+            Contacts = types.Select((type, i) => new ContactPoint { Type = ContactTypeOf(type), Value = values[i] }).ToList(),
+        };
+    }
+
+    private static Dictionary<Transport, ConsentRecord> Consent(NpgsqlDataReader r, int ordinal) =>
+        CrmJson.Read<Dictionary<Transport, ConsentRecord>>(r.GetString(ordinal));
+
+    private static ContactType ContactTypeOf(string type) => EnumText.TryParse<ContactType>(type, out var parsed) ? parsed : ContactType.Other;
 
     private static string? Text(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 }
