@@ -67,6 +67,38 @@ public sealed class DeliveryTests(ClusterFixture fixture)
         Assert.Equal(first.Seq + 2, next.Seq);
     }
 
+    /// <summary>
+    /// A chat whose silo died with a message queued is active nowhere, and nothing about it would call it again: the
+    /// cluster's outbox sweep finds its overdue row and wakes it, and the message goes out.
+    /// </summary>
+    [Fact]
+    public async Task TheOutboxSweepWakesAChatLeftWithAQueuedMessageAndTheMessageGoesOut()
+    {
+        var (tenant, _, chat) = await ClientAsync();
+        var first = (await chat.SendAsync(new OutgoingMessage { Text = "Your order shipped" }, Fresh.Agent(tenant))).Value!;
+        await WaitForStatusAsync(chat, first.Seq, MessageStatus.Sent);
+        await fixture.Cluster.DeactivateAsync(chat);
+        await fixture.CountAsync("""
+            with left_behind as (
+                insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments, inbound_count,
+                                      created_at, status, attempts, next_attempt_at, in_flight)
+                select tenant_id, chat_id, seq + 1, id || 'x', client_id, direction, transport, sender, 'queued before the crash', attachments,
+                       inbound_count, now(), 'queued', 0, now() - interval '2 minutes', false
+                  from messages where tenant_id = $1 and chat_id = $2 and seq = $3
+                returning tenant_id, chat_id, seq)
+            update chats c set last_seq = left_behind.seq from left_behind where c.tenant_id = left_behind.tenant_id and c.chat_id = left_behind.chat_id
+            returning 1
+            """, tenant, first.ChatId, first.Seq);
+
+        var woken = await Grains.GetGrain<IOutboxSweepGrain>(0).SweepAsync();
+
+        // Only the provider is watched: reading the chat would activate it, which is what the sweep has to do.
+        await ClusterFixture.EventuallyAsync(() => Task.FromResult(fixture.Sender.For(tenant).Any(e => e.Text == "queued before the crash")),
+            "the message left behind reaches its provider");
+        Assert.True(woken >= 1, $"the sweep woke {woken} chats");
+        await WaitForStatusAsync(chat, first.Seq + 1, MessageStatus.Sent);
+    }
+
     /// <summary>A provider that stops answering holds up its own message only: the chat reads, queues and receives meanwhile.</summary>
     [Fact]
     public async Task AHangingProviderHoldsUpNeitherReadsNorSendsNorInboundMessagesOfItsChat()

@@ -13,8 +13,8 @@ namespace Crm.Grains;
 /// <item>before the queuing commit: nothing is stored and the sender got no 202;</item>
 /// <item>between that commit and the hand-off (microseconds in the same turn), during the provider call, or between the
 /// provider's answer and the report's commit: the row says in flight and nobody knows whether the provider has the
-/// message. When the deadline passes without a report (the outbox reminder wakes the chat on another silo if this one
-/// died), the message is marked failed ("interrupted") for an agent to check and retry, never sent a second time;</item>
+/// message. When the deadline passes without a report (the outbox sweep wakes the chat on another silo if this one
+/// died, <see cref="OutboxSweepGrain"/>), the message is marked failed ("interrupted") for an agent to check and retry, never sent a second time;</item>
 /// <item>after the report's commit: the outcome is recorded.</item>
 /// </list>
 /// The worker lives on the chat's silo, so a lost hand-off means a lost silo. One message of a chat is in flight at a
@@ -22,7 +22,8 @@ namespace Crm.Grains;
 /// </remarks>
 internal sealed partial class ChatGrain
 {
-    private const string OutboxReminder = "outbox";
+    /// <summary>The reminder each chat with an outbox registered before the outbox sweep; one that still fires is dropped.</summary>
+    private const string LegacyOutboxReminder = "outbox";
 
     /// <summary>Past the worker's own timeout and its report retries: a report not in by then is lost with its silo.</summary>
     private static readonly TimeSpan ReportDeadline = DeliveryWorkerGrain.SendTimeout + TimeSpan.FromSeconds(30);
@@ -37,10 +38,6 @@ internal sealed partial class ChatGrain
     private ChatMessage? _inFlight;
 
     private IGrainTimer? _deliveryTimer;
-
-    // The outbox reminder is a safety net for a silo that dies with messages queued: registered once per activation
-    // while the outbox has entries, and removed by the reminder itself when it finds the outbox empty.
-    private bool _reminderRegistered;
 
     public async Task ReportDeliveryAsync(long seq, int attempt, SendOutcome outcome)
     {
@@ -162,7 +159,7 @@ internal sealed partial class ChatGrain
         var queued = message with { Status = MessageStatus.Queued, ErrorCode = null };
         var address = DeliveryRules.AddressFor(message.Transport, client, _chat.LastInboundFrom);
         var entry = Enqueue(seq, address, now);
-        await CommitWithReminderAsync(Change() with
+        await CommitAsync(Change() with
         {
             Updated = [new MessageWrite(queued, entry)],
             Audit = [AuditEvent.Of(actor, now, "message.retried", "message", message.Id, ClientId)],
@@ -171,17 +168,14 @@ internal sealed partial class ChatGrain
         return Result<ChatMessage>.Ok(queued);
     }
 
+    /// <summary>The activation has loaded the outbox and scheduled its pass (<see cref="OnActivateAsync"/>); nothing more to do.</summary>
+    public Task WakeAsync() => Task.CompletedTask;
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != OutboxReminder)
-            return;
-        if (_outbox.Count == 0)
-        {
-            await UnregisterReminderAsync();
-            return;
-        }
-        _reminderRegistered = true;
-        ScheduleDelivery(TimeSpan.Zero);
+        // The outbox sweep does what each chat's reminder did; the activation this woke runs its outbox as any does.
+        if (reminderName == LegacyOutboxReminder && await this.GetReminder(reminderName) is { } legacy)
+            await this.UnregisterReminder(legacy);
     }
 
     /// <summary>
@@ -202,15 +196,6 @@ internal sealed partial class ChatGrain
             await HandOffAsync(message, address!, entry.Attempts);
         else
             ScheduleDelivery(TimeSpan.Zero);
-    }
-
-    /// <summary>The commit that queues a message, with the outbox reminder registered alongside it (not after: a crash between them would leave the message without its safety net).</summary>
-    private async Task<ChatMessage?> CommitWithReminderAsync(ChatChange change)
-    {
-        var reminder = EnsureReminderQuietlyAsync();
-        var duplicate = await CommitAsync(change);
-        await reminder;
-        return duplicate;
     }
 
     private async Task HandOffAsync(ChatMessage message, string address, int attempt)
@@ -239,16 +224,14 @@ internal sealed partial class ChatGrain
         _deliveryTimer = this.RegisterGrainTimer(DeliverDueAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
     }
 
-    // The timer is the outbox's only clock while the grain is active: whatever fails in one pass (a commit, the
-    // reminder service while the cluster loses a silo), the next pass is scheduled, a little later after a failure.
+    // The timer is the outbox's only clock while the grain is active: whatever fails in one pass (a commit while the
+    // cluster loses a silo, say), the next pass is scheduled, a little later after a failure.
     // A pass only commits and hands over; it never waits for a provider.
     private async Task DeliverDueAsync(CancellationToken cancellationToken)
     {
         var failed = false;
         try
         {
-            if (_outbox.Count > 0)
-                await EnsureReminderQuietlyAsync();
             var now = clock.Now();
             foreach (var lost in _outbox.Where(e => e.InFlight && e.NextAttemptAt <= now).ToList())
                 await InterruptAsync(lost, now);
@@ -338,38 +321,12 @@ internal sealed partial class ChatGrain
     private static SmallMap<string, string> Merged(IReadOnlyDictionary<string, string> thread, IReadOnlyDictionary<string, string> facts) =>
         SmallMap<string, string>.Of(thread.Concat(facts));
 
-    /// <summary>Registers the outbox reminder once per activation; a failure is logged and the next delivery pass tries again.</summary>
-    private async Task EnsureReminderQuietlyAsync()
-    {
-        if (_reminderRegistered)
-            return;
-        try
-        {
-            await this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            _reminderRegistered = true;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogReminderFailed(logger, e, ChatId);
-        }
-    }
-
-    private async Task UnregisterReminderAsync()
-    {
-        if (await this.GetReminder(OutboxReminder) is { } reminder)
-            await this.UnregisterReminder(reminder);
-        _reminderRegistered = false;
-    }
-
     private static string AddressOf(InboundMessage message) =>
         message.ContactType == ContactType.Other && message.ContactValue.IndexOf(':') is > 0 and var colon
             ? message.ContactValue[(colon + 1)..]
             : message.ContactValue;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox reminder of chat {ChatId} could not be registered; delivery goes on and the next pass tries again")]
-    private static partial void LogReminderFailed(ILogger logger, Exception exception, string chatId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A delivery pass of chat {ChatId} failed; the next one follows in a second")]
     private static partial void LogPassFailed(ILogger logger, Exception exception, string chatId);

@@ -18,7 +18,6 @@ internal sealed partial class ChatGrain
         _deliveryTimer = null;
         _outbox.Clear();
         _inFlight = null;
-        await UnregisterReminderAsync();
 
         var erased = await store.EraseChatAsync(TenantId, ChatId);
         (_chat, _reads) = (null, null);

@@ -123,7 +123,7 @@ internal sealed partial class ChatGrain(
         var entry = Enqueue(stored.Seq, address, now);
         chat = chat.After(stored);
 
-        var duplicate = await CommitWithReminderAsync(Change() with
+        var duplicate = await CommitAsync(Change() with
         {
             Chat = chat,
             Inserted = new MessageWrite(stored, entry),

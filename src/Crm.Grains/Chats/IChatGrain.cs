@@ -60,6 +60,12 @@ public interface IChatGrain : IGrainWithStringKey
     Task<ChatView?> DescribeAsync();
 
     /// <summary>
+    /// Activates the chat if it is not active: its activation loads the outbox and runs it. The outbox sweep calls it
+    /// for a chat whose outbox is overdue, which happens when the silo the chat was active on died.
+    /// </summary>
+    Task WakeAsync();
+
+    /// <summary>
     /// Stops delivery, deletes the chat's messages, list row, read horizons and the files only its messages refer to,
     /// and forgets it. From this call on the chat has no client: no inbound message is stored in it afterwards.
     /// </summary>

@@ -46,6 +46,13 @@ public interface IChatStore
     /// messages refer to that no other chat's message refers to.
     /// </summary>
     Task<ChatErasure> EraseChatAsync(string tenantId, string chatId);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> chats (tenant and chat id) with an outbox entry due for longer than
+    /// <paramref name="overdueFor"/>: an active chat runs its outbox within milliseconds of an entry's time, so such a
+    /// chat is not active anywhere.
+    /// </summary>
+    Task<IReadOnlyList<(string TenantId, string ChatId)>> OverdueOutboxesAsync(TimeSpan overdueFor, int limit);
 }
 
 [GenerateSerializer, Immutable]

@@ -2,6 +2,7 @@ using Crm.Grains;
 using Crm.Providers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Crm.Silo;
@@ -132,6 +133,7 @@ public static class CrmSiloExtensions
             (services, _) => new Orleans.Storage.OrleansGrainStorageSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>()));
         silo.AddAdoNetGrainStorage(StorageNames.PubSub, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+        silo.AddStartupTask(StartOutboxSweepAsync);
         silo.AddCrmStreams(configuration);
         silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(configuration.GetCrmConnectionString()));
         silo.Services.AddSingleton<GroupCommit>();
@@ -143,5 +145,23 @@ public static class CrmSiloExtensions
         silo.Services.AddSingleton<IAttachmentStore, PostgresAttachmentStore>();
         silo.Services.AddSingleton<IRetentionStore, PostgresRetentionStore>();
         return silo;
+    }
+
+    /// <summary>
+    /// Every silo starts the cluster's outbox sweep as it starts (one reminder row, written again): one that starts
+    /// after a silo that held it died keeps the sweep going. A silo whose call fails starts anyway; another one's call,
+    /// or the next start, registers it.
+    /// </summary>
+    private static async Task StartOutboxSweepAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await services.GetRequiredService<IGrainFactory>().GetGrain<IOutboxSweepGrain>(0).StartAsync().WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Crm.Silo.OutboxSweep")
+                .LogWarning(e, "The outbox sweep could not be started from this silo; another silo or the next start registers it");
+        }
     }
 }

@@ -280,6 +280,23 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
     private static IReadOnlyDictionary<string, string> ThreadOf(string json) =>
         SmallMap<string, string>.Of(JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []);
 
+    public async Task<IReadOnlyList<(string TenantId, string ChatId)>> OverdueOutboxesAsync(TimeSpan overdueFor, int limit)
+    {
+        // The partial index messages_outbox holds only the outbox's rows, so this reads none of the history.
+        await using var command = db.CreateCommand("""
+            select distinct tenant_id, chat_id from messages
+             where next_attempt_at is not null and next_attempt_at < now() - $1
+             limit $2
+            """);
+        command.Parameters.AddWithValue(overdueFor);
+        command.Parameters.AddWithValue(limit);
+        var chats = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            chats.Add((reader.GetString(0), reader.GetString(1)));
+        return chats;
+    }
+
     public async Task<ChatErasure> EraseChatAsync(string tenantId, string chatId)
     {
         await using var connection = await db.OpenConnectionAsync();
