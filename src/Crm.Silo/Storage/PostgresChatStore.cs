@@ -20,7 +20,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
 
     public async Task<ChatSnapshot> LoadAsync(string tenantId, string chatId, string clientId, int recentKeys)
     {
-        await using var batch = db.CreateBatch();
+        await using var batch = new NpgsqlBatch();
         batch.BatchCommands.Add(Keyed("""
             select created_at, last_message_at, last_seq, inbound_count, last_message::text, members::text,
                    last_inbound_transport, last_inbound_from::text, thread::text
@@ -38,7 +38,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
         batch.BatchCommands.Add(keys);
         batch.BatchCommands.Add(ClientFactsOf(tenantId, clientId));
 
-        await using var r = await batch.ExecuteReaderAsync();
+        await using var r = await db.ReadPreparedAsync(batch);
         ChatRow? chat = null;
         if (await r.ReadAsync())
         {
@@ -81,9 +81,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
 
     public async Task<ClientFacts?> ReadClientAsync(string tenantId, string clientId)
     {
-        await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(ClientFactsOf(tenantId, clientId));
-        await using var r = await batch.ExecuteReaderAsync();
+        await using var r = await db.ReadPreparedAsync(ClientFactsOf(tenantId, clientId));
         return await r.ReadAsync() ? ClientRows.ReadFacts(r) : null;
     }
 

@@ -14,20 +14,21 @@ internal sealed class PostgresClientStore(NpgsqlDataSource db, GroupCommit write
 {
     public async Task<StoredClient?> ReadAsync(string tenantId, string clientId)
     {
-        await using var cmd = db.CreateCommand($"{ClientRows.Select} where c.tenant_id = @tenant and c.client_id = @client");
-        cmd.Parameters.AddWithValue("tenant", tenantId);
-        cmd.Parameters.AddWithValue("client", clientId);
-        await using var reader = await cmd.ExecuteReaderAsync();
+        var statement = new NpgsqlBatchCommand($"{ClientRows.Select} where c.tenant_id = @tenant and c.client_id = @client");
+        statement.Parameters.AddWithValue("tenant", tenantId);
+        statement.Parameters.AddWithValue("client", clientId);
+        await using var reader = await db.ReadPreparedAsync(statement);
         return await reader.ReadAsync() ? new StoredClient(ClientRows.Read(reader), ClientRows.Version(reader)) : null;
     }
 
     public async Task<string?> OwnerAsync(string tenantId, ContactType type, string value)
     {
-        await using var cmd = db.CreateCommand("select client_id from contacts where tenant_id = @tenant and type = @type and value = @value");
-        cmd.Parameters.AddWithValue("tenant", tenantId);
-        cmd.Parameters.AddWithValue("type", EnumText.Of(type));
-        cmd.Parameters.AddWithValue("value", value);
-        return (string?)await cmd.ExecuteScalarAsync();
+        var statement = new NpgsqlBatchCommand("select client_id from contacts where tenant_id = @tenant and type = @type and value = @value");
+        statement.Parameters.AddWithValue("tenant", tenantId);
+        statement.Parameters.AddWithValue("type", EnumText.Of(type));
+        statement.Parameters.AddWithValue("value", value);
+        await using var reader = await db.ReadPreparedAsync(statement);
+        return await reader.ReadAsync() ? reader.GetString(0) : null;
     }
 
     public async Task<bool> WriteAsync(ClientChange change)
