@@ -1,13 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
-using Crm.Grains;
-using Crm.Silo;
-using Crm.Testing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Crm.Api.Tests;
 
@@ -27,87 +20,36 @@ public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
     [Fact]
     public async Task KillingOneOfThreeSilosUnderLoadLosesNothingAndTheClusterServesAgainWithin30Seconds()
     {
-        var db = await PostgresServer.CreateDatabaseAsync();
-        await using var fake = await FakeTwilio.StartAsync();
-        var (tenantId, key) = await ProcessScenario.CreateTenantAsync(db, "Failover");
-        var clusterId = ProcessScenario.NewClusterId("failover");
-        var environment = ProcessScenario.TwilioEnvironment(tenantId, fake);
-        var silos = new List<CrmProcess>();
-        try
-        {
-            for (var i = 0; i < 3; i++)
-                silos.Add(await CrmProcess.StartSiloAsync(db, clusterId, environment));
-            await using var api = await CrmProcess.StartAsync(db, clusterId, new Dictionary<string, string>(environment) { ["Crm__Role"] = "Client" });
-            using var http = api.Client(key);
-            var chatIds = new List<string>();
-            for (var i = 0; i < Chats; i++)
-            {
-                var client = await (await http.PostAsJsonAsync("/api/v1/clients", new { firstName = $"Kept{i}", contacts = new[] { new { type = "phone", value = $"+1415555{6000 + i}" } } })).BodyAsync();
-                chatIds.Add((await (await http.GetAsync($"/api/v1/clients/{client.Str("id")}/chat")).BodyAsync()).Str("id"));
-            }
+        await using var cluster = await ProcessCluster.StartAsync("Failover", 3, output);
+        var (db, api, tenantId) = (cluster.Db, cluster.Api, cluster.TenantId);
+        using var http = api.Client(cluster.Key);
+        var chatIds = await ProcessCluster.CreateChatsAsync(http, [.. Enumerable.Range(0, Chats).Select(i => $"+1415555{6000 + i}")]);
 
-            var victim = await HostOfTenantGrainAsync(db, clusterId, tenantId, silos);
-            // Providers sign their webhooks and send no API key: they need no grain to be acknowledged.
-            using var provider = api.Client();
-            var load = new Load(api, http, provider, tenantId, chatIds);
-            var running = load.RunAsync(LoadBeforeKill + LoadAfterKill);
-            await Task.Delay(LoadBeforeKill);
-            var killedAt = load.Elapsed;
-            victim.Kill();
-            await running;
+        var victim = await cluster.HostOfTenantGrainAsync();
+        // Providers sign their webhooks and send no API key: they need no grain to be acknowledged.
+        using var provider = api.Client();
+        var load = new Load(api, http, provider, tenantId, chatIds);
+        var running = load.RunAsync(LoadBeforeKill + LoadAfterKill);
+        await Task.Delay(LoadBeforeKill);
+        var killedAt = load.Elapsed;
+        victim.Kill();
+        await running;
 
-            // Every chat answers again: the grains of the dead silo live on the others.
-            var servedAgainAfter = load.ServedAgainAfter(killedAt);
-            output.WriteLine("API log:\n" + api.RecentOutput);
-            output.WriteLine($"killed at {killedAt.TotalSeconds:F1} s (silo {silos.IndexOf(victim)} of 3, holding the tenant's grain); every chat served again {servedAgainAfter.TotalSeconds:F1} s later; {load}");
-            output.WriteLine(load.Timeline(killedAt));
-            await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(distinct provider_message_id) from messages where tenant_id = $1 and direction = 'inbound'", tenantId),
-                n => n >= load.AcknowledgedWebhooks.Count, "every acknowledged webhook is stored", seconds: 120);
-            await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1 and direction = 'outbound' and status = 'queued'", tenantId),
-                n => n == 0, "every queued message has left the outbox", seconds: 150);
-            await Task.Delay(2000);
-            var interrupted = await ProcessScenario.TextsAsync(db, "select text from messages where tenant_id = $1 and status = 'failed' and error_code = 'interrupted'", tenantId);
+        // Every chat answers again: the grains of the dead silo live on the others.
+        var servedAgainAfter = load.ServedAgainAfter(killedAt);
+        output.WriteLine($"killed at {killedAt.TotalSeconds:F1} s (silo {cluster.Silos.ToList().IndexOf(victim)} of 3, holding the tenant's grain); every chat served again {servedAgainAfter.TotalSeconds:F1} s later; {load}");
+        output.WriteLine(load.Timeline(killedAt));
+        await Channel.EventuallyAsync(() => ProcessScenario.ScalarAsync(db, "select count(distinct provider_message_id) from messages where tenant_id = $1 and direction = 'inbound'", tenantId),
+            n => n >= load.AcknowledgedWebhooks.Count, "every acknowledged webhook is stored", seconds: 120);
+        var (delivered, interrupted) = await cluster.AssertEverySendDeliveredOnceAsync(load.QueuedSends, load.UnansweredSends, maxInterrupted: Chats);
 
-            Assert.True(load.AcknowledgedWebhooks.Count > 50 && load.QueuedSends.Count > 20, $"too little load: {load}");
-            Assert.Equal(load.AcknowledgedWebhooks.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1 and direction = 'inbound'", tenantId));
-            var delivered = fake.Accepted.Select(s => s.Form["Body"]).ToList();
-            Assert.Equal(delivered.Count, delivered.Distinct().Count());
-            // A provider call under way when the silo died may or may not have gone out: such a message is never sent
-            // blindly again but shown failed ("interrupted") for the agent to check and retry. At most one per chat.
-            Assert.Subset(delivered.Union(interrupted).ToHashSet(), load.QueuedSends.ToHashSet());
-            Assert.Subset(load.QueuedSends.Union(load.UnansweredSends).ToHashSet(), delivered.Union(interrupted).ToHashSet());
-            Assert.True(interrupted.Count <= Chats, $"{interrupted.Count} interrupted sends");
-            output.WriteLine($"{delivered.Count} delivered once, {interrupted.Count} interrupted");
-            Assert.True(servedAgainAfter < TimeSpan.FromSeconds(30), $"served again {servedAgainAfter.TotalSeconds:F1} s after the kill; {load}\n{load.Timeline(killedAt)}");
-            for (var second = 0; second < 30; second += 5)
-                Assert.True(load.WebhooksAcknowledgedWithin(killedAt + TimeSpan.FromSeconds(second), TimeSpan.FromSeconds(5)) > 0,
-                    $"no webhook acknowledged {second}-{second + 5} s after the kill; {load}\n{load.Timeline(killedAt)}");
-        }
-        finally
-        {
-            // Warnings and errors of the silos, for a failing run to show what the grains went through.
-            for (var i = 0; i < silos.Count; i++)
-                output.WriteLine($"silo {i} log:\n{silos[i].RecentOutput}");
-            foreach (var silo in silos)
-                await silo.DisposeAsync();
-        }
-    }
-
-    /// <summary>The silo the tenant's grain is active on, asked of the cluster as an Orleans client of its own.</summary>
-    private static async Task<CrmProcess> HostOfTenantGrainAsync(string db, string clusterId, string tenantId, List<CrmProcess> silos)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Crm"] = db,
-            ["Crm:ClusterId"] = clusterId,
-        }).Build();
-        using var host = new HostBuilder().UseOrleansClient(client => client.AddCrmClient(configuration)).Build();
-        await host.StartAsync();
-        var grains = host.Services.GetRequiredService<IClusterClient>();
-        var address = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(grains.GetGrain<ITenantGrain>(tenantId));
-        await host.StopAsync();
-        return silos.SingleOrDefault(silo => silo.SiloPort == address?.Endpoint.Port)
-            ?? throw new InvalidOperationException($"The tenant's grain is on {address?.ToString() ?? "no silo"}, none of the three started.");
+        Assert.True(load.AcknowledgedWebhooks.Count > 50 && load.QueuedSends.Count > 20, $"too little load: {load}");
+        Assert.Equal(load.AcknowledgedWebhooks.Count, await ProcessScenario.ScalarAsync(db, "select count(*) from messages where tenant_id = $1 and direction = 'inbound'", tenantId));
+        output.WriteLine($"{delivered} delivered once, {interrupted} interrupted");
+        Assert.True(servedAgainAfter < TimeSpan.FromSeconds(30), $"served again {servedAgainAfter.TotalSeconds:F1} s after the kill; {load}\n{load.Timeline(killedAt)}");
+        for (var second = 0; second < 30; second += 5)
+            Assert.True(load.WebhooksAcknowledgedWithin(killedAt + TimeSpan.FromSeconds(second), TimeSpan.FromSeconds(5)) > 0,
+                $"no webhook acknowledged {second}-{second + 5} s after the kill; {load}\n{load.Timeline(killedAt)}");
     }
 
     /// <summary>
@@ -171,16 +113,7 @@ public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
 
         private async Task WebhookAsync(string from, string text)
         {
-            HttpStatusCode status;
-            string sid;
-            try
-            {
-                (sid, status) = await ProcessScenario.PostSmsAsync(api, provider, tenantId, from, text);
-            }
-            catch (TaskCanceledException)
-            {
-                (sid, status) = ("", HttpStatusCode.RequestTimeout);
-            }
+            var (sid, status) = await ProcessScenario.TryPostSmsAsync(api, provider, tenantId, from, text);
             _webhookAnswers.Enqueue((_clock.Elapsed, status == HttpStatusCode.OK));
             if (status == HttpStatusCode.OK)
                 _webhooks.Add(sid);
@@ -190,15 +123,7 @@ public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
 
         private async Task SendAsync(string chatId, string text)
         {
-            HttpStatusCode status;
-            try
-            {
-                status = (await http.PostAsJsonAsync($"/api/v1/chats/{chatId}/messages", new { text })).StatusCode;
-            }
-            catch (TaskCanceledException)
-            {
-                status = HttpStatusCode.RequestTimeout;
-            }
+            var status = await ProcessScenario.TrySendAsync(http, chatId, text);
             _chatAnswers.Enqueue((_clock.Elapsed, chatId, status == HttpStatusCode.Accepted));
             if (status == HttpStatusCode.Accepted)
                 _sends.Add(text);

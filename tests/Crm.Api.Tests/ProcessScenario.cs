@@ -45,6 +45,32 @@ public static class ProcessScenario
         return (form["MessageSid"], (await http.SendAsync(request)).StatusCode);
     }
 
+    /// <summary>As <see cref="PostSmsAsync"/>, with an answer that never came as 408.</summary>
+    public static async Task<(string Sid, HttpStatusCode Status)> TryPostSmsAsync(CrmProcess crm, HttpClient http, string tenantId, string from, string text)
+    {
+        try
+        {
+            return await PostSmsAsync(crm, http, tenantId, from, text);
+        }
+        catch (TaskCanceledException)
+        {
+            return ("", HttpStatusCode.RequestTimeout);
+        }
+    }
+
+    /// <summary>An agent's send to a chat; an answer that never came is 408.</summary>
+    public static async Task<HttpStatusCode> TrySendAsync(HttpClient http, string chatId, string text)
+    {
+        try
+        {
+            return (await http.PostAsJsonAsync($"/api/v1/chats/{chatId}/messages", new { text })).StatusCode;
+        }
+        catch (TaskCanceledException)
+        {
+            return HttpStatusCode.RequestTimeout;
+        }
+    }
+
     /// <summary>The first column of the first row, as a number (counts).</summary>
     public static Task<long> ScalarAsync(string connectionString, string sql, params object[] arguments) =>
         RunAsync(connectionString, sql, arguments, async command =>

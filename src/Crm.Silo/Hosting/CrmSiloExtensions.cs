@@ -81,8 +81,17 @@ public static class CrmSiloExtensions
         client.Configure<Orleans.Configuration.ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
         client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         client.AddCrmStreams(configuration);
+        client.Services.AddDatabaseErrorSerialization();
         return client;
     }
+
+    /// <summary>
+    /// A grain's PostgreSQL error (Npgsql's <c>PostgresException</c>) reaches a caller on another node as itself: Orleans
+    /// serializes exceptions of the Microsoft, System and Azure namespaces only, and answered "Could not find a codec
+    /// for type Npgsql.PostgresException" instead, the database's error lost (to the dead letter of a poison message).
+    /// </summary>
+    private static void AddDatabaseErrorSerialization(this IServiceCollection services) =>
+        services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
 
     /// <summary>
     /// The services an API node in <c>Client</c> role resolves itself (the co-hosted silo provides them otherwise):
@@ -118,6 +127,7 @@ public static class CrmSiloExtensions
             .Bind(configuration.GetSection(RetentionOptions.SectionName))
             .Validate(o => o.Period >= TimeSpan.FromMinutes(1) && o.BatchSize > 0, "Crm:Retention needs Period of at least 1 minute and a positive BatchSize.");
         silo.Services.AddSingleton<IInboundGateway, StreamInboundGateway>();
+        silo.Services.AddDatabaseErrorSerialization();
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.Services.Configure<Orleans.Serialization.SystemTextJsonGrainStorageSerializerOptions>(o => CrmJson.Configure(o.JsonSerializerOptions));
 
