@@ -10,10 +10,11 @@ internal sealed class PostgresAuditLog(NpgsqlDataSource db, GroupCommit writer) 
     public async Task AppendAsync(AuditEvent e) => await writer.WriteAsync(Insert(e));
 
     /// <summary>The insert of one audit record, for a store that writes it in the commit of the change it records.</summary>
+    /// <remarks>Its parameters are positional: Npgsql sends such a statement as it is, where named ones make it parse the SQL each time.</remarks>
     internal static NpgsqlBatchCommand Insert(AuditEvent e) => WithValues(new NpgsqlBatchCommand("""
         insert into audit_events (tenant_id, at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data)
-        values (@tenant, @at, @action, @user, @key, @type, @subject, @client, @data::jsonb)
-        """), e);
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+        """), e, named: false);
 
     /// <summary>
     /// The insert of one audit record that happens only where <paramref name="condition"/> holds when it runs, for a
@@ -24,20 +25,23 @@ internal sealed class PostgresAuditLog(NpgsqlDataSource db, GroupCommit writer) 
         insert into audit_events (tenant_id, at, action, actor_user_id, actor_key_id, subject_type, subject_id, client_id, data)
         select @tenant, @at, @action, @user, @key, @type, @subject, @client, @data::jsonb
         where {condition}
-        """), e);
+        """), e, named: true);
 
-    private static NpgsqlBatchCommand WithValues(NpgsqlBatchCommand cmd, AuditEvent e)
+    /// <summary>The record's values in column order, named as <see cref="InsertIf"/> documents or positional.</summary>
+    private static NpgsqlBatchCommand WithValues(NpgsqlBatchCommand cmd, AuditEvent e, bool named)
     {
         var p = cmd.Parameters;
-        p.AddWithValue("tenant", e.TenantId);
-        p.AddWithValue("at", e.At);
-        p.AddWithValue("action", e.Action);
-        p.AddWithValue("user", e.ActorUserId);
-        p.AddWithValue("key", e.ActorKeyId);
-        p.AddWithValue("type", e.SubjectType);
-        p.AddWithValue("subject", e.SubjectId);
-        p.AddWithValue("client", NpgsqlDbType.Text, (object?)e.ClientId ?? DBNull.Value);
-        p.AddWithValue("data", NpgsqlDbType.Text, (object?)e.Data ?? DBNull.Value);
+        void Add(string name, object value, NpgsqlDbType type) =>
+            p.Add(named ? new NpgsqlParameter(name, type) { Value = value } : new NpgsqlParameter { NpgsqlDbType = type, Value = value });
+        Add("tenant", e.TenantId, NpgsqlDbType.Text);
+        Add("at", e.At, NpgsqlDbType.TimestampTz);
+        Add("action", e.Action, NpgsqlDbType.Text);
+        Add("user", e.ActorUserId, NpgsqlDbType.Text);
+        Add("key", e.ActorKeyId, NpgsqlDbType.Text);
+        Add("type", e.SubjectType, NpgsqlDbType.Text);
+        Add("subject", e.SubjectId, NpgsqlDbType.Text);
+        Add("client", (object?)e.ClientId ?? DBNull.Value, NpgsqlDbType.Text);
+        Add("data", (object?)e.Data ?? DBNull.Value, NpgsqlDbType.Text);
         return cmd;
     }
 

@@ -138,36 +138,34 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
             insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments,
                                   template_id, idempotency_key, provider_message_id, inbound_count, created_at, status,
                                   attempts, next_attempt_at, in_flight)
-            values (@tenant, @chat, @seq, @id, @client, @direction, @transport, @sender::jsonb, @text, @attachments::jsonb,
-                    @template, @idem, @provider, @inbound, @created, @status, @attempts, @next, @inFlight)
+            values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12, $13, $14, $15, $16, $17, $18, $19)
             """);
-        var p = statement.Parameters;
-        p.AddWithValue("tenant", change.TenantId);
-        p.AddWithValue("chat", change.ChatId);
-        p.AddWithValue("seq", m.Seq);
-        p.AddWithValue("id", m.Id);
-        p.AddWithValue("client", change.ClientId);
-        p.AddWithValue("direction", EnumText.Of(m.Direction));
-        p.AddWithValue("transport", EnumText.Of(m.Transport));
-        p.AddWithValue("sender", CrmJson.Write(m.Sender));
-        p.AddWithValue("text", m.Text);
-        p.AddWithValue("attachments", CrmJson.Write(m.Attachments));
-        p.AddWithValue("template", NpgsqlDbType.Text, (object?)m.TemplateId ?? DBNull.Value);
-        p.AddWithValue("idem", NpgsqlDbType.Text, (object?)m.IdempotencyKey ?? DBNull.Value);
-        p.AddWithValue("provider", NpgsqlDbType.Text, (object?)m.ProviderMessageId ?? DBNull.Value);
-        p.AddWithValue("inbound", m.InboundCount);
-        p.AddWithValue("created", m.CreatedAt);
-        p.AddWithValue("status", EnumText.Of(m.Status));
-        AddOutbox(p, write.Outbox);
+        Positional(statement.Parameters,
+            change.TenantId, change.ChatId, m.Seq, m.Id, change.ClientId, EnumText.Of(m.Direction), EnumText.Of(m.Transport),
+            CrmJson.Write(m.Sender), m.Text, CrmJson.Write(m.Attachments), Text(m.TemplateId), Text(m.IdempotencyKey),
+            Text(m.ProviderMessageId), m.InboundCount, m.CreatedAt, EnumText.Of(m.Status));
+        AddOutbox(statement.Parameters, write.Outbox);
         return statement;
     }
 
-    private static void AddOutbox(NpgsqlParameterCollection p, OutboxEntry? outbox)
+    /// <summary>The outbox columns, the last three positional parameters of a message's insert or update.</summary>
+    private static void AddOutbox(NpgsqlParameterCollection p, OutboxEntry? outbox) =>
+        Positional(p, outbox?.Attempts ?? 0, Timestamp(outbox?.NextAttemptAt), outbox?.InFlight ?? false);
+
+    /// <summary>
+    /// Adds the values as positional parameters ($1, $2 ... in order). The statements of a chat's commit are written
+    /// this way: Npgsql sends them as they are, where named parameters make it parse and rewrite the SQL on every
+    /// execution (9 % of the API's CPU in an inbound profile).
+    /// </summary>
+    private static void Positional(NpgsqlParameterCollection p, params object[] values)
     {
-        p.AddWithValue("attempts", outbox?.Attempts ?? 0);
-        p.AddWithValue("next", NpgsqlDbType.TimestampTz, outbox is null ? DBNull.Value : outbox.NextAttemptAt);
-        p.AddWithValue("inFlight", outbox?.InFlight ?? false);
+        foreach (var value in values)
+            p.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
     }
+
+    private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter Timestamp(DateTimeOffset? value) => new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = value is { } v ? v : DBNull.Value };
 
     /// <summary>The chat's row as the grain holds it; never moved back by an activation that missed a newer message.</summary>
     private static NpgsqlBatchCommand Upsert(ChatChange change, ChatRow chat)
@@ -175,8 +173,7 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
         var statement = new NpgsqlBatchCommand("""
             insert into chats (tenant_id, chat_id, client_id, created_at, last_message_at, sort_at, last_seq, inbound_count,
                                last_message, members, last_inbound_transport, last_inbound_from, thread)
-            values (@tenant, @chat, @client, @created, @lastAt, coalesce(@lastAt, @created), @seq, @inbound,
-                    @preview::jsonb, @members::jsonb, @lastTransport, @lastFrom::jsonb, @thread::jsonb)
+            values ($1, $2, $3, $4, $5, coalesce($5, $4), $6, $7, $8::jsonb, $9::jsonb, $10, $11::jsonb, $12::jsonb)
             on conflict (tenant_id, chat_id) do update set
                 last_message_at = excluded.last_message_at, sort_at = excluded.sort_at, last_seq = excluded.last_seq,
                 inbound_count = excluded.inbound_count, last_message = excluded.last_message, members = excluded.members,
@@ -184,19 +181,12 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
                 thread = excluded.thread
             where chats.last_seq <= excluded.last_seq
             """);
-        var p = statement.Parameters;
-        p.AddWithValue("tenant", change.TenantId);
-        p.AddWithValue("chat", change.ChatId);
-        p.AddWithValue("client", change.ClientId);
-        p.AddWithValue("created", chat.CreatedAt);
-        p.AddWithValue("lastAt", NpgsqlDbType.TimestampTz, (object?)chat.LastMessageAt ?? DBNull.Value);
-        p.AddWithValue("seq", chat.LastSeq);
-        p.AddWithValue("inbound", chat.InboundCount);
-        p.AddWithValue("preview", CrmJson.Write(chat.LastMessage));
-        p.AddWithValue("members", CrmJson.Write(chat.Members));
-        p.AddWithValue("lastTransport", NpgsqlDbType.Text, chat.LastInboundTransport is { } t ? EnumText.Of(t) : DBNull.Value);
-        p.AddWithValue("lastFrom", JsonSerializer.Serialize(chat.LastInboundFrom.ToDictionary(a => EnumText.Of(a.Key), a => a.Value)));
-        p.AddWithValue("thread", JsonSerializer.Serialize(chat.Thread));
+        Positional(statement.Parameters,
+            change.TenantId, change.ChatId, change.ClientId, chat.CreatedAt, Timestamp(chat.LastMessageAt), chat.LastSeq,
+            chat.InboundCount, CrmJson.Write(chat.LastMessage), CrmJson.Write(chat.Members),
+            Text(chat.LastInboundTransport is { } t ? EnumText.Of(t) : null),
+            JsonSerializer.Serialize(chat.LastInboundFrom.ToDictionary(a => EnumText.Of(a.Key), a => a.Value)),
+            JsonSerializer.Serialize(chat.Thread));
         return statement;
     }
 
@@ -205,23 +195,16 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
     {
         var m = write.Message;
         var statement = new NpgsqlBatchCommand("""
-            update messages set status = @status, error_code = @error,
-                provider_message_id = coalesce(@provider, provider_message_id),
-                sent_at = coalesce(@sent, sent_at), delivered_at = coalesce(@delivered, delivered_at), read_at = coalesce(@read, read_at),
-                attempts = greatest(attempts, @attempts), next_attempt_at = @next, in_flight = @inFlight
-            where tenant_id = @tenant and chat_id = @chat and seq = @seq
+            update messages set status = $4, error_code = $5,
+                provider_message_id = coalesce($6, provider_message_id),
+                sent_at = coalesce($7, sent_at), delivered_at = coalesce($8, delivered_at), read_at = coalesce($9, read_at),
+                attempts = greatest(attempts, $10), next_attempt_at = $11, in_flight = $12
+            where tenant_id = $1 and chat_id = $2 and seq = $3
             """);
-        var p = statement.Parameters;
-        p.AddWithValue("tenant", change.TenantId);
-        p.AddWithValue("chat", change.ChatId);
-        p.AddWithValue("seq", m.Seq);
-        p.AddWithValue("status", EnumText.Of(m.Status));
-        p.AddWithValue("error", NpgsqlDbType.Text, (object?)m.ErrorCode ?? DBNull.Value);
-        p.AddWithValue("provider", NpgsqlDbType.Text, (object?)m.ProviderMessageId ?? DBNull.Value);
-        p.AddWithValue("sent", NpgsqlDbType.TimestampTz, (object?)m.SentAt ?? DBNull.Value);
-        p.AddWithValue("delivered", NpgsqlDbType.TimestampTz, (object?)m.DeliveredAt ?? DBNull.Value);
-        p.AddWithValue("read", NpgsqlDbType.TimestampTz, (object?)m.ReadAt ?? DBNull.Value);
-        AddOutbox(p, write.Outbox);
+        Positional(statement.Parameters,
+            change.TenantId, change.ChatId, m.Seq, EnumText.Of(m.Status), Text(m.ErrorCode), Text(m.ProviderMessageId),
+            Timestamp(m.SentAt), Timestamp(m.DeliveredAt), Timestamp(m.ReadAt));
+        AddOutbox(statement.Parameters, write.Outbox);
         return statement;
     }
 
