@@ -307,6 +307,40 @@ public sealed class ClientGrainTests(ClusterFixture fixture)
         Assert.Equal(Outcome.NotFound, (await Grains.GetGrain<IChatGrain>(Ids.Key(tenant, profile.Id)).GetAsync(Fresh.Agent(tenant))).Outcome);
     }
 
+    /// <summary>
+    /// A message a puller took from its queue before the erasure and delivers after it: the erasure deleted its row,
+    /// so it is dropped with the client's data instead of making a new client. A message queued after the erasure
+    /// (its row there) makes one. The rows sit in a queue no puller reads, so only these calls deliver them.
+    /// </summary>
+    [Fact]
+    public async Task AMessageTakenFromItsQueueBeforeTheErasureDoesNotBringTheClientBack()
+    {
+        var (tenant, client, profile, contact, inbound, _) = await RoutedAsync("+14155550173", "before erasure");
+        var contactKey = ContactRules.GrainKey(tenant, inbound.ContactType, inbound.ContactValue);
+        var taken = await QueuedRowAsync(tenant, contactKey);
+
+        await client.EraseAsync(Fresh.Agent(tenant));
+        var late = await contact.ReceiveQueuedAsync(inbound with { ProviderMessageId = Ids.New("SM"), Text = "taken before erasure" }, taken);
+        var owner = await contact.GetOwnerAsync();
+        var later = await contact.ReceiveQueuedAsync(inbound with { ProviderMessageId = Ids.New("SM"), Text = "sent after erasure" },
+            await QueuedRowAsync(tenant, contactKey));
+
+        Assert.Equal(Outcome.NotFound, late.Outcome);
+        Assert.Null(owner);
+        Assert.True(later.IsOk, $"{later.Outcome}: {later.Detail}");
+        Assert.Equal(["sent after erasure"], await TextsAsync(tenant, later.Value!.Sender.ClientId!));
+        Assert.Equal(1, await fixture.CountAsync("select count(*) from clients where tenant_id = $1", tenant));
+    }
+
+    private async Task<QueuedRow> QueuedRowAsync(string tenant, string contactKey) => new()
+    {
+        Queue = 100_000,
+        RowId = await fixture.CountAsync("""
+            insert into stream_queue (provider, queue, stream_namespace, stream_key, tenant_id, subject, payload)
+            values ('crm-inbound', 100000, 'inbound', $2, $1, $2, '\x00') returning id
+            """, tenant, contactKey),
+    };
+
     /// <summary>A client holding a phone number whose first message has been routed: its contact grain and chat are active.</summary>
     private async Task<(string Tenant, IClientGrain Client, ClientProfile Profile, IContactGrain Contact, InboundMessage Inbound, Result<ChatMessage> Routed)>
         RoutedAsync(string phone, string text)

@@ -96,4 +96,24 @@ public interface IStreamAppender
     /// client (its id) and the inbound messages of a contact (its grain key, <see cref="ContactRules.GrainKey"/>).
     /// </summary>
     Task EraseAsync(string tenantId, IReadOnlyCollection<string> subjects);
+
+    /// <summary>
+    /// Whether a stream item's row is still in its queue. It stays there until the item's delivery is done, so while a
+    /// subscriber handles the item, a missing row means an erasure deleted it (<see cref="EraseAsync"/>).
+    /// </summary>
+    Task<bool> IsQueuedAsync(string provider, QueuedRow row);
+}
+
+/// <summary>The row of a queue a stream item came from (its provider is the stream's).</summary>
+[GenerateSerializer, Immutable]
+public sealed record QueuedRow
+{
+    [Id(0)] public int Queue { get; init; }
+    [Id(1)] public long RowId { get; init; }
+}
+
+/// <summary>A stream sequence token that names the queue row of its item.</summary>
+public interface IQueuedItemToken
+{
+    QueuedRow Row { get; }
 }

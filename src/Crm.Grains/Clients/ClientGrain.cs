@@ -141,9 +141,14 @@ internal sealed partial class ClientGrain(IClientStore store, IStreamAppender st
             await store.ReleaseContactsAsync(TenantId, ClientId);
             _stored = _stored! with { Profile = Profile with { Contacts = [] } };
         }
+        // What the streams hold: undelivered or dead-lettered events about the client and messages from its contacts.
+        // Before the chat's erasure, so that a message a puller had already taken (its row gone now) makes no new
+        // client when the erased chat refuses it (IContactGrain.ReceiveQueuedAsync); after it too, for the events of
+        // messages the chat stored meanwhile.
+        string[] subjects = [ClientId, .. contacts.Select(c => ContactRules.GrainKey(TenantId, c.Type, c.Value))];
+        await streams.EraseAsync(TenantId, subjects);
         var chat = await GrainFactory.GetGrain<IChatGrain>(this.GetPrimaryKeyString()).EraseAsync();
-        // What the streams still hold: undelivered or dead-lettered events about the client and messages from its contacts.
-        await streams.EraseAsync(TenantId, [ClientId, .. contacts.Select(c => ContactRules.GrainKey(TenantId, c.Type, c.Value))]);
+        await streams.EraseAsync(TenantId, subjects);
         var erased = new ClientErasure { ClientId = ClientId, Contacts = contacts.Count, Messages = chat.Messages, Attachments = chat.Attachments };
         await store.EraseAsync(TenantId, ClientId, AuditEvent.Of(actor, clock.Now(), "client.erased", "client", ClientId, ClientId,
             JsonSerializer.Serialize(new { contacts = erased.Contacts, messages = erased.Messages, attachments = erased.Attachments })));

@@ -7,6 +7,7 @@ namespace Crm.Grains;
 [GrainType("contact"), ImplicitStreamSubscription(StreamNames.Inbound)]
 internal sealed partial class ContactGrain(
     IClientStore clients,
+    IStreamAppender streams,
     ILogger<ContactGrain> logger,
     TimeProvider clock) : Grain, IContactGrain, IStreamSubscriptionObserver, IAsyncObserver<InboundMessage>
 {
@@ -25,7 +26,7 @@ internal sealed partial class ContactGrain(
     /// <summary>A message from the inbound stream. Throwing makes the stream deliver it again, so only real failures throw.</summary>
     public async Task OnNextAsync(InboundMessage item, StreamSequenceToken? token = null)
     {
-        var result = await ReceiveAsync(item);
+        var result = token is IQueuedItemToken queued ? await ReceiveQueuedAsync(item, queued.Row) : await ReceiveAsync(item);
         if (!result.IsOk)
             LogRefused(logger, item.Transport, item.ProviderMessageId, result.Outcome, result.Detail);
     }
@@ -36,9 +37,13 @@ internal sealed partial class ContactGrain(
 
     public async Task<string?> GetOwnerAsync() => _owner = await ReadOwnerAsync();
 
-    public async Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message)
+    public Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message) => RouteAsync(message, null);
+
+    public Task<Result<ChatMessage>> ReceiveQueuedAsync(InboundMessage message, QueuedRow row) => RouteAsync(message, row);
+
+    private async Task<Result<ChatMessage>> RouteAsync(InboundMessage message, QueuedRow? row)
     {
-        var owner = await OwnerOrNewClientAsync(message);
+        var owner = await OwnerOrNewClientAsync(message, row);
         if (!owner.IsOk)
             return owner.As<ChatMessage>();
         var received = await ChatOf(owner.Value!).ReceiveAsync(message);
@@ -48,7 +53,7 @@ internal sealed partial class ContactGrain(
             // who holds it now, or nobody, and then the message makes a client as from an unknown value.
             var refused = owner.Value!;
             _owner = null;
-            owner = await OwnerOrNewClientAsync(message);
+            owner = await OwnerOrNewClientAsync(message, row);
             if (!owner.IsOk)
                 return owner.As<ChatMessage>();
             if (owner.Value == refused)
@@ -65,8 +70,16 @@ internal sealed partial class ContactGrain(
 
     private IChatGrain ChatOf(string clientId) => GrainFactory.GetGrain<IChatGrain>(Ids.Key(Key.TenantId, clientId));
 
-    private async Task<Result<string>> OwnerOrNewClientAsync(InboundMessage message) =>
-        (_owner ??= await ReadOwnerAsync()) is { } owner ? Result<string>.Ok(owner) : await CreateClientAsync(message);
+    private async Task<Result<string>> OwnerOrNewClientAsync(InboundMessage message, QueuedRow? row)
+    {
+        if ((_owner ??= await ReadOwnerAsync()) is { } owner)
+            return Result<string>.Ok(owner);
+        // Nobody owns the value: it was never claimed, or its client was erased. The erasure deleted the queued rows
+        // of its values, but not an item a puller had already taken; such an item must not bring the client back.
+        if (row is not null && !await streams.IsQueuedAsync(StreamNames.InboundProvider, row))
+            return Result<string>.NotFound("The sender's client was erased while this message waited in its queue; it is dropped with the client's data.");
+        return await CreateClientAsync(message);
+    }
 
     /// <summary>
     /// STOP and START on SMS and WhatsApp set the client's consent for that transport, once the message is stored (not

@@ -21,4 +21,11 @@ public interface IContactGrain : IGrainWithStringKey
     /// on SMS and WhatsApp set the client's consent once the message is stored.
     /// </summary>
     Task<Result<ChatMessage>> ReceiveAsync(InboundMessage message);
+
+    /// <summary>
+    /// <see cref="ReceiveAsync"/> for a message taken from its stream queue's <paramref name="row"/>. Where nobody owns
+    /// the value, the message makes a client only if its row is still queued: a row gone while its item was being
+    /// delivered was deleted by the erasure of the client that owned the value, and the message goes with it (NotFound).
+    /// </summary>
+    Task<Result<ChatMessage>> ReceiveQueuedAsync(InboundMessage message, QueuedRow row);
 }

@@ -27,6 +27,9 @@ internal sealed class GroupCommitStreamAppender(IServiceProvider services, Group
 
     public Task AppendAsync<T>(StreamId stream, T item) => commit.WriteAsync(Enqueue(stream, item));
 
+    public Task<bool> IsQueuedAsync(string provider, QueuedRow row) =>
+        services.GetRequiredService<PostgresStreamQueue>().ExistsAsync(provider, row.Queue, row.RowId);
+
     public NpgsqlBatchCommand Enqueue<T>(StreamId stream, T item)
     {
         var provider = StreamNames.ProviderOf(stream);

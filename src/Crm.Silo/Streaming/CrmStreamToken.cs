@@ -1,3 +1,4 @@
+using Crm.Grains;
 using System.Globalization;
 using Orleans.Streams;
 
@@ -9,7 +10,7 @@ namespace Crm.Silo;
 /// Orleans' queue cache needs the tokens it holds to rise in the order they were added.
 /// </summary>
 [GenerateSerializer, Alias("crm.stream-token")]
-public sealed class CrmStreamToken : StreamSequenceToken
+public sealed class CrmStreamToken : StreamSequenceToken, IQueuedItemToken
 {
     public CrmStreamToken(long sequenceNumber, int eventIndex, int queue, long rowId, int attempt) =>
         (SequenceNumber, EventIndex, Queue, RowId, Attempt) = (sequenceNumber, eventIndex, queue, rowId, attempt);
@@ -23,6 +24,8 @@ public sealed class CrmStreamToken : StreamSequenceToken
 
     /// <summary>The queue of the row, part of its key.</summary>
     [Id(4)] public int Queue { get; private set; }
+
+    public QueuedRow Row => new() { Queue = Queue, RowId = RowId };
 
     /// <summary>Which delivery of the row this is, from 1.</summary>
     [Id(3)] public int Attempt { get; private set; }
