@@ -20,6 +20,23 @@ public sealed class DeliveryTests(ClusterFixture fixture)
     private Task WaitForStatusAsync(IChatGrain chat, long seq, MessageStatus status) =>
         ClusterFixture.EventuallyAsync(async () => (await MessageAsync(chat, seq)).Status == status, $"message {seq} is {status}");
 
+    /// <summary>
+    /// The message after <paramref name="after"/> as a silo that died leaves it: in the outbox, queued or in flight on
+    /// its first attempt, due for <paramref name="dueFor"/> already; the chat's row counts it.
+    /// </summary>
+    private Task LeaveInOutboxAsync(string tenant, ChatMessage after, string text, bool inFlight, TimeSpan dueFor) =>
+        fixture.CountAsync("""
+            with left_behind as (
+                insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments, inbound_count,
+                                      created_at, status, attempts, next_attempt_at, in_flight)
+                select tenant_id, chat_id, seq + 1, id || 'x', client_id, direction, transport, sender, $4, attachments,
+                       inbound_count, now(), 'queued', case when $5 then 1 else 0 end, now() - $6, $5
+                  from messages where tenant_id = $1 and chat_id = $2 and seq = $3
+                returning tenant_id, chat_id, seq)
+            update chats c set last_seq = left_behind.seq from left_behind where c.tenant_id = left_behind.tenant_id and c.chat_id = left_behind.chat_id
+            returning 1
+            """, tenant, after.ChatId, after.Seq, text, inFlight, dueFor);
+
     [Fact]
     public async Task AQueuedMessageReachesItsProviderOnceAndIsMarkedSent()
     {
@@ -45,17 +62,7 @@ public sealed class DeliveryTests(ClusterFixture fixture)
         var (tenant, _, chat) = await ClientAsync();
         var first = (await chat.SendAsync(new OutgoingMessage { Text = "Your order shipped" }, Fresh.Agent(tenant))).Value!;
         await WaitForStatusAsync(chat, first.Seq, MessageStatus.Sent);
-        await fixture.CountAsync("""
-            with lost as (
-                insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments, inbound_count,
-                                      created_at, status, attempts, next_attempt_at, in_flight)
-                select tenant_id, chat_id, seq + 1, id || 'x', client_id, direction, transport, sender, 'under way at the crash', attachments,
-                       inbound_count, now(), 'queued', 1, now() - interval '1 second', true
-                  from messages where tenant_id = $1 and chat_id = $2 and seq = $3
-                returning tenant_id, chat_id, seq)
-            update chats c set last_seq = lost.seq from lost where c.tenant_id = lost.tenant_id and c.chat_id = lost.chat_id
-            returning 1
-            """, tenant, first.ChatId, first.Seq);
+        await LeaveInOutboxAsync(tenant, first, "under way at the crash", inFlight: true, dueFor: TimeSpan.FromSeconds(1));
 
         await fixture.Cluster.DeactivateAsync(chat);
         await WaitForStatusAsync(chat, first.Seq + 1, MessageStatus.Failed);
@@ -78,17 +85,7 @@ public sealed class DeliveryTests(ClusterFixture fixture)
         var first = (await chat.SendAsync(new OutgoingMessage { Text = "Your order shipped" }, Fresh.Agent(tenant))).Value!;
         await WaitForStatusAsync(chat, first.Seq, MessageStatus.Sent);
         await fixture.Cluster.DeactivateAsync(chat);
-        await fixture.CountAsync("""
-            with left_behind as (
-                insert into messages (tenant_id, chat_id, seq, id, client_id, direction, transport, sender, text, attachments, inbound_count,
-                                      created_at, status, attempts, next_attempt_at, in_flight)
-                select tenant_id, chat_id, seq + 1, id || 'x', client_id, direction, transport, sender, 'queued before the crash', attachments,
-                       inbound_count, now(), 'queued', 0, now() - interval '2 minutes', false
-                  from messages where tenant_id = $1 and chat_id = $2 and seq = $3
-                returning tenant_id, chat_id, seq)
-            update chats c set last_seq = left_behind.seq from left_behind where c.tenant_id = left_behind.tenant_id and c.chat_id = left_behind.chat_id
-            returning 1
-            """, tenant, first.ChatId, first.Seq);
+        await LeaveInOutboxAsync(tenant, first, "queued before the crash", inFlight: false, dueFor: TimeSpan.FromMinutes(2));
 
         var woken = await Grains.GetGrain<IOutboxSweepGrain>(0).SweepAsync();
 
