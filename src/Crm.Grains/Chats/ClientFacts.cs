@@ -22,18 +22,34 @@ public sealed record ClientFacts
     [Id(4)] public string? Phone { get; init; }
     [Id(5)] public string? Email { get; init; }
 
-    public static ClientFacts Of(ClientProfile profile, long version) => new()
+    public static ClientFacts Of(ClientProfile profile, long version) =>
+        Create(version, profile.DeletedAt, OptedOutOf(profile.Consent),
+            profile.Contacts.Select(c => new ContactPoint { Type = c.Type, Value = c.Value }), profile.Phone, profile.Email);
+
+    /// <summary>
+    /// The facts as a chat keeps them for as long as it is active: in arrays (an empty one is shared), and with a phone or
+    /// email equal to a contact value kept as that same string. Every active chat holds one, so its size counts.
+    /// </summary>
+    public static ClientFacts Create(long version, DateTimeOffset? deletedAt, IEnumerable<Transport> optedOut,
+        IEnumerable<ContactPoint> contacts, string? phone, string? email)
     {
-        Version = version,
-        DeletedAt = profile.DeletedAt,
-        OptedOut = OptedOutOf(profile.Consent),
-        Contacts = profile.Contacts.Select(c => new ContactPoint { Type = c.Type, Value = c.Value }).ToList(),
-        Phone = profile.Phone,
-        Email = profile.Email,
-    };
+        var held = contacts.ToArray();
+        return new ClientFacts
+        {
+            Version = version,
+            DeletedAt = deletedAt,
+            OptedOut = optedOut.ToArray(),
+            Contacts = held,
+            Phone = Shared(phone, held),
+            Email = Shared(email, held),
+        };
+    }
+
+    private static string? Shared(string? value, ContactPoint[] contacts) =>
+        value is null ? null : Array.Find(contacts, c => c.Value == value)?.Value ?? value;
 
     public static IReadOnlyList<Transport> OptedOutOf(IReadOnlyDictionary<Transport, ConsentRecord> consent) =>
-        consent.Where(c => !c.Value.OptedIn).Select(c => c.Key).Order().ToList();
+        consent.Where(c => !c.Value.OptedIn).Select(c => c.Key).Order().ToArray();
 
     public bool Holds(ContactType type, string value) => Contacts.Any(c => c.Type == type && c.Value == value);
 

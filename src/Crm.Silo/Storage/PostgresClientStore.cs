@@ -223,15 +223,9 @@ internal static class ClientRows
     {
         var types = r.GetFieldValue<string[]>(5);
         var values = r.GetFieldValue<string[]>(6);
-        return new ClientFacts
-        {
-            Version = r.GetInt64(0),
-            DeletedAt = r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1),
-            OptedOut = ClientFacts.OptedOutOf(Consent(r, 2)),
-            Phone = Text(r, 3),
-            Email = Text(r, 4),
-            Contacts = types.Select((type, i) => new ContactPoint { Type = ContactTypeOf(type), Value = values[i] }).ToList(),
-        };
+        return ClientFacts.Create(r.GetInt64(0), r.IsDBNull(1) ? null : r.GetFieldValue<DateTimeOffset>(1),
+            ClientFacts.OptedOutOf(Consent(r, 2)),
+            types.Select((type, i) => new ContactPoint { Type = ContactTypeOf(type), Value = values[i] }), Text(r, 3), Text(r, 4));
     }
 
     private static Dictionary<Transport, ConsentRecord> Consent(NpgsqlDataReader r, int ordinal) =>
