@@ -13,13 +13,12 @@ internal sealed class StreamDeliveryErrors : IOutgoingGrainCallFilter
     /// <summary>The name of the stream consumer extension's call the pulling agent makes per item.</summary>
     private const string DeliverBatch = nameof(DeliverBatch);
 
-    public async Task Invoke(IOutgoingGrainCallContext context)
+    /// <summary>Every other call goes straight on, without a state machine of its own: this filter sees every grain call.</summary>
+    public Task Invoke(IOutgoingGrainCallContext context) =>
+        context.MethodName == DeliverBatch && Delivered(context) is { } token ? DeliverAsync(context, token) : context.Invoke();
+
+    private static async Task DeliverAsync(IOutgoingGrainCallContext context, CrmStreamToken token)
     {
-        if (context.MethodName != DeliverBatch || Delivered(context) is not { } token)
-        {
-            await context.Invoke();
-            return;
-        }
         try
         {
             await context.Invoke();
