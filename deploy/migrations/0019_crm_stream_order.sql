@@ -20,3 +20,6 @@ ALTER TABLE stream_queue ADD CONSTRAINT stream_queue_pkey PRIMARY KEY (provider,
 
 -- Room on each page for the lease's new row version, so that it stays a HOT update.
 ALTER TABLE stream_queue SET (fillfactor = 50);
+
+-- Dead letters are kept for Crm:Streams:DeadLetterRetention (30 days); each queue's puller deletes its expired ones.
+CREATE INDEX IF NOT EXISTS stream_dead_letters_expiry ON stream_dead_letters (provider, queue, dead_at);

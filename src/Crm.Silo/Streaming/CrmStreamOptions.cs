@@ -31,6 +31,12 @@ public sealed class CrmStreamOptions
     /// <summary>Rows leased per statement; the cache holds ten batches per queue before the puller waits for delivery.</summary>
     public int BatchSize { get; set; } = 32;
 
+    /// <summary>
+    /// How long a dead letter is kept for an operator to look at and replay (<c>./crm dead-letters</c>); its payload is
+    /// the message or event, personal data included, so it does not stay for ever.
+    /// </summary>
+    public TimeSpan DeadLetterRetention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The wait before the attempt after <paramref name="attempts"/> failed ones.</summary>
     public TimeSpan RetryDelay(int attempts)
     {
@@ -42,8 +48,9 @@ public sealed class CrmStreamOptions
     {
         var options = configuration.GetSection(SectionName).Get<CrmStreamOptions>() ?? new CrmStreamOptions();
         if (options.MaxAttempts < 1 || options.BatchSize < 1 || options.FirstRetryDelay <= TimeSpan.Zero
-            || options.MaxRetryDelay < options.FirstRetryDelay || options.VisibilityTimeout <= TimeSpan.Zero || options.PollPeriod <= TimeSpan.Zero)
-            throw new InvalidOperationException($"{SectionName} needs MaxAttempts and BatchSize of at least 1 and positive delays (MaxRetryDelay at least FirstRetryDelay).");
+            || options.MaxRetryDelay < options.FirstRetryDelay || options.VisibilityTimeout <= TimeSpan.Zero || options.PollPeriod <= TimeSpan.Zero
+            || options.DeadLetterRetention <= TimeSpan.Zero)
+            throw new InvalidOperationException($"{SectionName} needs MaxAttempts and BatchSize of at least 1 and positive delays (MaxRetryDelay at least FirstRetryDelay, DeadLetterRetention above zero).");
         return options;
     }
 }

@@ -33,6 +33,12 @@ internal sealed partial class PostgresQueueReceiver(
     /// <summary>How often the rows behind the cursor are looked at; a retry comes back at most this much after its time.</summary>
     internal static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the queue's expired dead letters are deleted (<see cref="CrmStreamOptions.DeadLetterRetention"/>); also at the first poll.</summary>
+    internal static readonly TimeSpan PurgePeriod = TimeSpan.FromMinutes(10);
+
+    private long _purgedAt;
+    private bool _purged;
+
     /// <summary>How long after a row is leased its lower ids are taken to be committed, and left to the sweep.</summary>
     internal static readonly TimeSpan SettlePeriod = TimeSpan.FromMilliseconds(200);
 
@@ -44,6 +50,8 @@ internal sealed partial class PostgresQueueReceiver(
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
     {
         var max = maxCount < 0 ? options.BatchSize : Math.Min(maxCount, options.BatchSize);
+        if (!_purged || Stopwatch.GetElapsedTime(_purgedAt) >= PurgePeriod)
+            await PurgeDeadLettersAsync(cancellationToken);
         while (_cursors.TryPeek(out var mark) && Stopwatch.GetElapsedTime(mark.At) >= SettlePeriod)
             _settled = _cursors.Dequeue().Cursor;
         var leased = new List<PostgresStreamQueue.Leased>();
@@ -141,12 +149,34 @@ internal sealed partial class PostgresQueueReceiver(
                 _held.Remove(id);
     }
 
+    private async Task PurgeDeadLettersAsync(CancellationToken cancellationToken)
+    {
+        (_purged, _purgedAt) = (true, Stopwatch.GetTimestamp());
+        try
+        {
+            var purged = await rows.PurgeDeadLettersAsync(provider, _queue, options.DeadLetterRetention, cancellationToken);
+            if (purged > 0)
+                LogPurged(logger, purged, provider, _queue, options.DeadLetterRetention);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The next period tries again; pulling goes on.
+            LogPurgeFailed(logger, provider, _queue, e);
+        }
+    }
+
     private async Task BuryAsync(PostgresStreamQueue.Leased row, string reason, string? error)
     {
         await rows.BuryAsync(provider, _queue, row.Id, row.Attempts, reason, error);
         CrmMetrics.StreamDeadLetters.Add(1, new KeyValuePair<string, object?>("provider", provider));
         LogBuried(logger, row.Id, provider, _queue, reason);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} dead letters of {Provider} queue {Queue} older than {Retention}")]
+    private static partial void LogPurged(ILogger logger, int count, string provider, int queue, TimeSpan retention);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete the expired dead letters of {Provider} queue {Queue}; the next period tries again")]
+    private static partial void LogPurgeFailed(ILogger logger, string provider, int queue, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream row {RowId} of {Provider} queue {Queue} went to the dead letters: {Reason}")]
     private static partial void LogBuried(ILogger logger, long rowId, string provider, int queue, string reason);

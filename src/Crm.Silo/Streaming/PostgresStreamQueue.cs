@@ -76,6 +76,16 @@ internal sealed class PostgresStreamQueue(NpgsqlDataSource db) : IAsyncDisposabl
         return rows;
     }
 
+    /// <summary>Deletes the queue's dead letters that died longer than <paramref name="retention"/> ago; how many.</summary>
+    public async Task<int> PurgeDeadLettersAsync(string provider, int queue, TimeSpan retention, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("delete from stream_dead_letters where provider = $1 and queue = $2 and dead_at < now() - $3");
+        command.Parameters.AddWithValue(provider);
+        command.Parameters.AddWithValue(queue);
+        command.Parameters.AddWithValue(retention);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Whether the row is in the queue (leased or not).</summary>
     public async Task<bool> ExistsAsync(string provider, int queue, long id)
     {

@@ -175,6 +175,31 @@ public sealed class StreamQueueTests(StreamClusterFixture fixture)
         Assert.Equal(1, await fixture.CountAsync("select count(*) from stream_queue where stream_key = $1 and last_error = 'System.TimeoutException: too slow'", failing));
     }
 
+    [Fact]
+    public async Task AQueuesPullerDeletesItsDeadLettersOnceTheirRetentionIsOver()
+    {
+        // A provider no agent pulls, so this receiver is the queue's only puller.
+        var provider = $"purge-{Guid.NewGuid():N}";
+        var queues = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = 1 }, provider);
+        var queue = (int)queues.GetAllQueues().Single().GetNumericId();
+        foreach (var (key, age) in new[] { ("expired", "31 days"), ("kept", "29 days") })
+            await fixture.CountAsync($"""
+                insert into stream_dead_letters (id, provider, queue, stream_namespace, stream_key, tenant_id, subject, payload,
+                                                 attempts, visible_at, created_at, reason, dead_at)
+                values (nextval(pg_get_serial_sequence('stream_queue', 'id')), $1, $2, 'probe', $3, 't', $3, '\x00',
+                        10, now(), now(), 'a poison', now() - interval '{age}')
+                returning 1
+                """, provider, queue, key);
+        var receiver = new PostgresQueueReceiver(provider, queues.GetAllQueues().Single(), Silo.GetRequiredService<PostgresStreamQueue>(),
+            Silo.GetRequiredService<Orleans.Serialization.Serializer<CrmBatchContainer>>(), new CrmStreamOptions { DeadLetterRetention = TimeSpan.FromDays(30) },
+            NullLogger<PostgresQueueReceiver>.Instance);
+
+        await receiver.GetQueueMessagesAsync(32, CancellationToken.None);
+
+        Assert.Equal(0, await RowsAsync("stream_dead_letters", "expired"));
+        Assert.Equal(1, await RowsAsync("stream_dead_letters", "kept"));
+    }
+
     /// <summary>The row's attempts, and 1 if it is visible now.</summary>
     private async Task<(long Attempts, long Visible)> StateAsync(string key) =>
         (await fixture.CountAsync("select attempts from stream_queue where stream_key = $1", key),
