@@ -40,6 +40,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddCrmDataProtection();
 builder.Services.AddCrmAuthorization();
+builder.Services.AddCrmForwardedHeaders(builder.Configuration);
 builder.Services.AddCrmRateLimiting(builder.Configuration);
 builder.Services.AddInvites(builder.Configuration);
 builder.Services.AddCors();
@@ -49,6 +50,8 @@ builder.Services.AddOpenApi();
 builder.Services.AddSingleton<TenantEventHub>();
 
 var app = builder.Build();
+// First: the client's address and scheme, as trusted proxies forward them, for everything after (limits, cookies, logs).
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseRequestLimits();
 app.UseStatusCodePages();

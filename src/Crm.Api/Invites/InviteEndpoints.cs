@@ -88,8 +88,11 @@ public static class InviteEndpoints
         return Result<InviteLink>.Ok(new InviteLink(u.Id, u.Name, u.Email, EnumText.Of(u.Role), Url(request, token), expiresAt));
     }
 
-    /// <summary>The console's own route for the link: the token stays in the fragment, which browsers never send to a server.</summary>
-    private static string Url(HttpRequest request, string token) => $"{request.Scheme}://{request.Host}{request.PathBase}/#/invite/{token}";
+    /// <summary>
+    /// The console's own route for the link, on the public address: the token stays in the fragment, which browsers
+    /// never send to a server.
+    /// </summary>
+    private static string Url(HttpRequest request, string token) => PublicUrl.For(request, $"/#/invite/{token}");
 
     private static IResult NotOpen() =>
         Http.NotFound("This invitation link is not valid: it was used, it expired or a newer one replaced it. Ask an admin for a new link.");

@@ -28,8 +28,11 @@ public static class CookieSessions
             o.HeaderName = AntiforgeryHeader;
             o.Cookie.Name = "crm_antiforgery";
             o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
+        builder.Services.AddOptions<AntiforgeryOptions>()
+            .Configure<IConfiguration>((o, configuration) => o.Cookie.SecurePolicy = SecurePolicy(configuration));
+        builder.Services.AddOptions<CookieAuthenticationOptions>(SchemeName)
+            .Configure<IConfiguration>((o, configuration) => o.Cookie.SecurePolicy = SecurePolicy(configuration));
         builder.AddPolicyScheme(DefaultScheme, null, o => o.ForwardDefaultSelector = http =>
             http.Request.Headers.Authorization.Count > 0 ? ApiKeyAuthentication.SchemeName : SchemeName);
         return builder.AddCookie(SchemeName, o =>
@@ -37,7 +40,6 @@ public static class CookieSessions
             o.Cookie.Name = CookieName;
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.ExpireTimeSpan = TimeSpan.FromHours(12);
             o.SlidingExpiration = true;
             o.Events.OnRedirectToLogin = context => Status(context, StatusCodes.Status401Unauthorized);
@@ -45,6 +47,13 @@ public static class CookieSessions
             o.Events.OnValidatePrincipal = ValidateAsync;
         });
     }
+
+    /// <summary>
+    /// <c>Secure</c> when the public address is https, else whenever the request came over https (behind a TLS
+    /// terminator, as its trusted <c>X-Forwarded-Proto</c> says): a cookie of an https site never travels in clear.
+    /// </summary>
+    private static CookieSecurePolicy SecurePolicy(IConfiguration configuration) =>
+        PublicUrl.IsHttps(configuration) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
 
     public static ClaimsPrincipal Principal(SessionStarted session) => Principal(session.Actor, session.Secret);
 
