@@ -27,6 +27,8 @@ public static class RateLimiting
     {
         var limits = configuration.GetSection(RateLimitOptions.SectionName).Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.Configure<RateLimitOptions>(configuration.GetSection(RateLimitOptions.SectionName));
+        // The widget's limits are per tenant's settings and depend on what a request would do, so its endpoints check them.
+        services.AddSingleton<WidgetLimits>();
         services.AddRateLimiter(options =>
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http => PartitionOf(http) is { } key

@@ -25,7 +25,8 @@ public static class WidgetEndpoints
         widget.MapGet("/messages", MessagesAsync);
     }
 
-    public static Results<Ok<WidgetSessionResponse>, ValidationProblem, ProblemHttpResult> StartSession(WidgetSessionRequest body, WidgetSessions sessions)
+    public static Results<Ok<WidgetSessionResponse>, ValidationProblem, ProblemHttpResult> StartSession(
+        WidgetSessionRequest body, HttpContext context, WidgetSessions sessions, WidgetLimits limits)
     {
         var errors = new Errors();
         if (string.IsNullOrWhiteSpace(body.SiteKey))
@@ -37,23 +38,28 @@ public static class WidgetEndpoints
         if (errors.Any)
             return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The request is not valid.");
 
+        if (sessions.Site(body.SiteKey!) is var (_, site) && WidgetLimits.Origin(context, site) is { } forbidden)
+            return forbidden;
         var name = string.IsNullOrWhiteSpace(body.Name) ? null : body.Name.Trim();
         var (session, error) = sessions.Start(body.SiteKey!, body.Identifier, body.IdentityHash, name, body.VisitorToken);
-        return error switch
-        {
-            WidgetSessionError.UnknownSite => TypedResults.Problem("No site has this widget key.", statusCode: StatusCodes.Status404NotFound, title: "Not found"),
-            WidgetSessionError.IdentityNotProven => TypedResults.Problem(
-                "The identity hash does not match the identifier.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized"),
-            _ => TypedResults.Ok(new WidgetSessionResponse(session!.Claims.VisitorId, session.Token, session.Claims.ExpiresAt)),
-        };
+        if (error == WidgetSessionError.UnknownSite)
+            return TypedResults.Problem("No site has this widget key.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
+        if (error == WidgetSessionError.IdentityNotProven)
+            return TypedResults.Problem("The identity hash does not match the identifier.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+        // Refused, the new visitor's token is never given out, so no client or chat can come of it.
+        if (session!.IsNewVisitor && limits.NewVisitor(context, session.Claims.TenantId, sessions.Settings(session.Claims.TenantId)!) is { } full)
+            return full;
+        return TypedResults.Ok(new WidgetSessionResponse(session.Claims.VisitorId, session.Token, session.Claims.ExpiresAt));
     }
 
     /// <summary>The visitor's message goes the way every provider's does: into the durable inbound stream, then 202.</summary>
     public static async Task<Results<Accepted<WidgetMessageAccepted>, ValidationProblem, ProblemHttpResult>> PostMessageAsync(
-        WidgetMessageRequest body, HttpContext context, WidgetSessions sessions, [FromServices] IInboundGateway gateway, TimeProvider clock)
+        WidgetMessageRequest body, HttpContext context, WidgetSessions sessions, WidgetLimits limits, [FromServices] IInboundGateway gateway, TimeProvider clock)
     {
-        if (Visitor(context, sessions) is not { } visitor)
+        if (Visitor(context, sessions) is not { } visitor || sessions.Settings(visitor.TenantId) is not { } site)
             return Unauthorized(context);
+        if (WidgetLimits.Origin(context, site) is { } forbidden)
+            return forbidden;
         var errors = new Errors();
         if (string.IsNullOrWhiteSpace(body.Text))
             errors.Add("text", "Text is required.");
@@ -63,6 +69,8 @@ public static class WidgetEndpoints
             errors.Add("clientMessageId", $"1 to {MaxClientMessageIdLength} letters, digits, '-', '_', '.' or ':'.");
         if (errors.Any)
             return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The request is not valid.");
+        if (limits.Message(context, visitor.TenantId, visitor.VisitorId, site) is { } full)
+            return full;
 
         // A retry with the same clientMessageId is the same provider message, which the chat stores once.
         var messageId = body.ClientMessageId ?? Ids.New("wm");

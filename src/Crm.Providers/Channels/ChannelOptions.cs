@@ -111,4 +111,19 @@ public sealed class WidgetSettings
 
     /// <summary>How long a visitor token is good for; the widget asks for a new one with its old token after.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Sessions that make a new anonymous visitor, per minute on one API node; 0 turns the limit off.</summary>
+    public int NewVisitorsPerMinute { get; set; } = 60;
+
+    /// <summary>Sessions that make a new anonymous visitor, per day on one API node; 0 turns the limit off.</summary>
+    public int NewVisitorsPerDay { get; set; } = 5_000;
+
+    /// <summary>Messages one visitor may send per minute on one API node; 0 turns the limit off.</summary>
+    public int MessagesPerVisitorPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// When not empty, the only <c>Origin</c>s (<c>https://shop.example</c>) that may start sessions and send messages;
+    /// a request with another Origin, or none, is refused.
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
 }

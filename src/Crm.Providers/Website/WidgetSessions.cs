@@ -4,7 +4,8 @@ namespace Crm.Providers.Website;
 
 public enum WidgetSessionError { None, UnknownSite, IdentityNotProven }
 
-public sealed record WidgetSession(VisitorClaims Claims, string Token);
+/// <summary>A visitor's token; <c>IsNewVisitor</c> when the session made a visitor id no earlier session had (anonymous, without a renewable previous token).</summary>
+public sealed record WidgetSession(VisitorClaims Claims, string Token, bool IsNewVisitor);
 
 /// <summary>Starts visitor sessions for a site key and authenticates the visitor tokens it gave out.</summary>
 public sealed class WidgetSessions(IOptionsMonitor<ChannelOptions> options, TimeProvider clock)
@@ -22,6 +23,7 @@ public sealed class WidgetSessions(IOptionsMonitor<ChannelOptions> options, Time
             return (null, WidgetSessionError.UnknownSite);
         var now = clock.GetUtcNow();
         string visitorId;
+        var isNew = false;
         if (identifier is not null)
         {
             if (!WidgetIdentity.IsProven(widget.SiteSecret, identifier, identityHash))
@@ -32,11 +34,12 @@ public sealed class WidgetSessions(IOptionsMonitor<ChannelOptions> options, Time
         {
             var previous = VisitorTokens.Read(previousToken, t => t == tenantId ? widget.TokenSecret : null, now);
             var renewable = previous.Claims is { Identifier: null } p && p.ExpiresAt + RenewalWindow > now;
+            isNew = !renewable;
             visitorId = renewable ? previous.Claims!.VisitorId : WidgetIdentity.NewVisitorId();
             name ??= renewable ? previous.Claims!.Name : null;
         }
         var claims = new VisitorClaims(tenantId, visitorId, now + widget.TokenLifetime, name, identifier);
-        return (new WidgetSession(claims, VisitorTokens.Issue(claims, widget.TokenSecret)), WidgetSessionError.None);
+        return (new WidgetSession(claims, VisitorTokens.Issue(claims, widget.TokenSecret), isNew), WidgetSessionError.None);
     }
 
     /// <summary>The visitor a valid, unexpired token speaks for, or null.</summary>
@@ -49,7 +52,8 @@ public sealed class WidgetSessions(IOptionsMonitor<ChannelOptions> options, Time
     /// <summary>The contact a visitor writes from: the key of their client in the tenant.</summary>
     public static string ContactValue(string visitorId) => "website:" + visitorId;
 
-    private (string TenantId, WidgetSettings Widget)? Site(string siteKey)
+    /// <summary>The tenant and widget settings of a site key, or null when no usable widget has it.</summary>
+    public (string TenantId, WidgetSettings Widget)? Site(string siteKey)
     {
         foreach (var (tenantId, channels) in options.CurrentValue.Tenants)
         {
@@ -59,8 +63,11 @@ public sealed class WidgetSessions(IOptionsMonitor<ChannelOptions> options, Time
         return null;
     }
 
-    private string? TokenSecretOf(string tenantId) =>
-        options.CurrentValue.For(tenantId).Widget is { } widget && IsUsable(widget) ? widget.TokenSecret : null;
+    /// <summary>A tenant's widget settings, or null when it has no usable widget.</summary>
+    public WidgetSettings? Settings(string tenantId) =>
+        options.CurrentValue.For(tenantId).Widget is { } widget && IsUsable(widget) ? widget : null;
+
+    private string? TokenSecretOf(string tenantId) => Settings(tenantId)?.TokenSecret;
 
     internal static bool IsUsable(WidgetSettings widget) => widget.SiteKey.Length > 0 && widget.TokenSecret.Length > 0;
 }

@@ -56,6 +56,7 @@ public sealed class WidgetSessionsTests
         Assert.NotEqual(first.Claims.VisitorId, stranger.Claims.VisitorId);
         Assert.Equal((first.Claims.VisitorId, "Maya"), (returning.Claims.VisitorId, returning.Claims.Name));
         Assert.NotNull(sessions.Authenticate(returning.Token));
+        Assert.Equal((true, true, false), (first.IsNewVisitor, stranger.IsNewVisitor, returning.IsNewVisitor));
     }
 
     [Fact]
@@ -76,6 +77,7 @@ public sealed class WidgetSessionsTests
 
         Assert.Equal(first.Claims.VisitorId, second.Claims.VisitorId);
         Assert.Equal("customer-42", sessions.Authenticate(second.Token)!.Identifier);
+        Assert.False(first.IsNewVisitor || second.IsNewVisitor, "an identified visitor's id is the identifier's, never a new one");
     }
 
     [Fact]
