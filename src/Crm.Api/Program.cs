@@ -46,7 +46,7 @@ builder.Services.AddCors();
 builder.Services.AddCrmHealthChecks(crm.Role);
 builder.Services.AddCrmTelemetry(builder.Configuration, "crm-api");
 builder.Services.AddOpenApi();
-builder.Services.AddSingleton<TenantEventHub>();
+builder.Services.AddEventStreams(builder.Configuration);
 
 var app = builder.Build();
 app.UseExceptionHandler();
