@@ -148,7 +148,7 @@ public sealed class EventStreamCredentialTests(EventStreamLimitsFixture fixture)
         for (var i = 0; i < EventStreamLimitsFixture.MaxStreams; i++)
             open.Add((await OpenAsync(agent.Http)).Response);
 
-        var refused = await agent.Http.GetAsync(Stream);
+        using var refused = await agent.Http.GetAsync(Stream, HttpCompletionOption.ResponseHeadersRead);
         var (otherKey, _) = await OpenAsync(tenant.Admin);
         open[0].Dispose();
         HttpResponseMessage? reopened = null;
