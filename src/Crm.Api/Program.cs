@@ -47,7 +47,7 @@ builder.Services.AddCors();
 builder.Services.AddCrmHealthChecks(crm.Role);
 builder.Services.AddCrmTelemetry(builder.Configuration, "crm-api");
 builder.Services.AddOpenApi();
-builder.Services.AddSingleton<TenantEventHub>();
+builder.Services.AddEventStreams(builder.Configuration);
 
 var app = builder.Build();
 // First: the client's address and scheme, as trusted proxies forward them, for everything after (limits, cookies, logs).

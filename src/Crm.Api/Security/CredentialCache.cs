@@ -22,6 +22,12 @@ public sealed class CredentialCache(Func<string, string, Task<UserCredentials?>>
 
     public int Count => _users.Count;
 
+    /// <summary>
+    /// Raised, on the caller's thread, once a change of the user has dropped it here (not when a lapsed lease empties
+    /// the cache): what holds a connection open for that user re-checks its credential at once. Handlers must be quick.
+    /// </summary>
+    public event Action<string, string>? UserDropped;
+
     public async ValueTask<UserCredentials?> GetAsync(string tenantId, string userId)
     {
         var key = (tenantId, userId);
@@ -45,6 +51,7 @@ public sealed class CredentialCache(Func<string, string, Task<UserCredentials?>>
             _generation++;
             _users.TryRemove((tenantId, userId), out _);
         }
+        UserDropped?.Invoke(tenantId, userId);
         return Task.CompletedTask;
     }
 
