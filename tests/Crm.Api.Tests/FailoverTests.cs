@@ -11,6 +11,7 @@ namespace Crm.Api.Tests;
 /// lost or doubled, no message is sent twice, webhooks are acknowledged throughout and the tenant is served again
 /// within 30 s through the two silos that are left.
 /// </summary>
+[Collection(ProcessClusterCollection.Name)]
 public sealed class FailoverTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Chats = 12;

@@ -31,6 +31,7 @@ namespace Crm.Api.Tests;
 /// client who writes again 100, 200 and 300 ms later (same stream), two from one-off senders.
 /// </para>
 /// </summary>
+[Collection(ProcessClusterCollection.Name)]
 public sealed class PoisonFailoverTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Messages = 1000;

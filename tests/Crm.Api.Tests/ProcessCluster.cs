@@ -128,3 +128,13 @@ public sealed class ProcessCluster : IAsyncDisposable
         await Twilio.DisposeAsync();
     }
 }
+
+/// <summary>
+/// Tests that run a cluster of their own processes (three silos and an API each, every one with its connection pools)
+/// take turns: two at once came past PostgreSQL's 300 connections ("53300: sorry, too many clients already").
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ProcessClusterCollection
+{
+    public const string Name = "process clusters";
+}
