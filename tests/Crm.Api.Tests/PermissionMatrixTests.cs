@@ -1,9 +1,11 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -11,7 +13,7 @@ using Xunit.Abstractions;
 namespace Crm.Api.Tests;
 
 /// <summary>
-/// Every endpoint the API maps, probed as anonymous, the system key and a user of each role. The expected table
+/// Every endpoint the API maps, probed as anonymous, the system key and a user of each role (by API key and by session cookie). The expected table
 /// below is written out from the contract (README's role table and endpoint lists, docs/API.md), never read from
 /// the product's own permission table, so a wrong table in the code fails here. Endpoints are enumerated from the
 /// running app: a new endpoint without a row here fails the test, and so does a row no endpoint answers to.
@@ -152,9 +154,14 @@ public sealed partial class PermissionMatrixTests(ApiFixture fixture, ITestOutpu
         var tenant = await fixture.Factory.CreateTenantAsync("Matrix");
         using var anonymous = fixture.Factory.ClientWithKey(null);
         using var system = fixture.Factory.ClientWithKey(CrmApiFactory.SystemKey);
-        var callers = new Dictionary<Who, HttpClient> { [Who.Anonymous] = anonymous, [Who.SystemKey] = system, [Who.Admin] = tenant.Admin };
-        foreach (var (who, role) in Roles.Where(r => r.Who != Who.Admin))
-            callers[who] = (await fixture.Factory.CreateUserAsync(tenant, role, name: role)).Http;
+        // README: "every endpoint accepts either [API key or session cookie], with the same role table".
+        var callers = new List<Caller> { new(Who.Anonymous, "", anonymous), new(Who.SystemKey, "", system), new(Who.Admin, " (key)", tenant.Admin) };
+        foreach (var (who, role) in Roles)
+        {
+            if (who != Who.Admin)
+                callers.Add(new(who, " (key)", (await fixture.Factory.CreateUserAsync(tenant, role, name: role)).Http));
+            callers.Add(new(who, " (session)", await SignedInAsync(tenant, role)));
+        }
 
         var probes = Endpoints(tenant.Id);
         var mismatches = new List<string>();
@@ -163,26 +170,28 @@ public sealed partial class PermissionMatrixTests(ApiFixture fixture, ITestOutpu
         foreach (var missing in probes.Where(p => !Expected.ContainsKey(p.Key)).Select(p => p.Key).Distinct().Order(StringComparer.Ordinal))
             mismatches.Add($"{missing}: the API maps it, but the table has no expectation for it");
 
-        var covered = probes.Where(p => Expected.ContainsKey(p.Key)).ToList();
+        // Signing out ends the probing sessions, so it comes last.
+        var covered = probes.Where(p => Expected.ContainsKey(p.Key)).OrderBy(p => p.Key == "DELETE /api/v1/session").ToList();
         var requests = 0;
         foreach (var probe in covered)
         {
             var access = Expected[probe.Key];
-            var answers = await Task.WhenAll(callers.Select(async c => (Who: c.Key, Status: await StatusAsync(c.Value, probe))));
+            var answers = await Task.WhenAll(callers.Select(async c => (Caller: c, Status: await StatusAsync(c.Http, probe))));
             requests += answers.Length;
-            var status = answers.ToDictionary(a => a.Who, a => a.Status);
+            var anonymousAnswer = answers.Single(a => a.Caller.Who == Who.Anonymous).Status;
             if (access.IsPublic)
             {
                 if (probe.Endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null && probe.Endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Count > 0)
                     mismatches.Add($"{probe.Key}: public, but the endpoint requires authorization");
-                if (status[Who.Anonymous] == 0)
+                if (anonymousAnswer == 0)
                     mismatches.Add($"{probe.Key} as anonymous: public, but {Text(0)}");
-                foreach (var (who, answer) in answers.Where(a => a.Status != status[Who.Anonymous]))
-                    mismatches.Add($"{probe.Key} as {Name(who)}: public, so the same answer as anonymous ({Text(status[Who.Anonymous])}), got {Text(answer)}");
+                foreach (var (caller, answer) in answers.Where(a => a.Status != anonymousAnswer))
+                    mismatches.Add($"{probe.Key} as {caller}: public, so the same answer as anonymous ({Text(anonymousAnswer)}), got {Text(answer)}");
                 continue;
             }
-            foreach (var (who, answer) in answers)
+            foreach (var (caller, answer) in answers)
             {
+                var who = caller.Who;
                 var expected = who == Who.Anonymous ? "401" : access.Allowed.Contains(who) ? "allowed" : "403";
                 var ok = expected switch
                 {
@@ -191,7 +200,7 @@ public sealed partial class PermissionMatrixTests(ApiFixture fixture, ITestOutpu
                     _ => answer is not ((int)HttpStatusCode.Unauthorized or (int)HttpStatusCode.Forbidden or 0),
                 };
                 if (!ok)
-                    mismatches.Add($"{probe.Key} as {Name(who)} ({access.Name}): expected {(expected == "allowed" ? "neither 401 nor 403" : expected)}, got {Text(answer)}");
+                    mismatches.Add($"{probe.Key} as {caller} ({access.Name}): expected {(expected == "allowed" ? "neither 401 nor 403" : expected)}, got {Text(answer)}");
             }
         }
 
@@ -258,10 +267,29 @@ public sealed partial class PermissionMatrixTests(ApiFixture fixture, ITestOutpu
 
     private static string Text(int status) => status == 0 ? "no answer within 15 s" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string Name(Who who) => who switch
+    /// <summary>Who calls, and how: an API key or a session cookie (which sends its antiforgery token).</summary>
+    private sealed record Caller(Who Who, string Via, HttpClient Http)
     {
-        Who.Anonymous => "anonymous",
-        Who.SystemKey => "the system key",
-        _ => Roles.Single(r => r.Who == who).Role,
-    };
+        public override string ToString() => Who switch
+        {
+            Who.Anonymous => "anonymous",
+            Who.SystemKey => "the system key",
+            _ => Roles.Single(r => r.Who == Who).Role + Via,
+        };
+    }
+
+    /// <summary>A new user of the role who signed in: a cookie-holding client that sends the antiforgery token.</summary>
+    private async Task<HttpClient> SignedInAsync(Tenant tenant, string role)
+    {
+        const string password = "correct horse battery";
+        var email = $"{role}-{Guid.NewGuid():N}@example.com";
+        var created = await tenant.Admin.PostAsJsonAsync("/api/v1/users", new { name = role, role, email, password });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var browser = fixture.Factory.CreateDefaultClient(new CookieContainerHandler(new CookieContainer()));
+        var signedIn = await browser.PostAsJsonAsync("/api/v1/session", new { email, password });
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        var session = await browser.GetOkAsync("/api/v1/session");
+        browser.DefaultRequestHeaders.Add(session.Str("antiforgeryHeader"), session.Str("antiforgeryToken"));
+        return browser;
+    }
 }
