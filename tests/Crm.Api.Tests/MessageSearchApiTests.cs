@@ -59,6 +59,27 @@ public sealed class MessageSearchApiTests(ApiFixture fixture)
         Assert.Equal(newestFirst, all.IdsOf());
     }
 
+    [Fact]
+    public async Task SearchLeavesOutADeletedClientsMessagesUntilTheClientIsRestored()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var ann = await tenant.Admin.CreateClientIdAsync("Ann", "+14155550101");
+        var bob = await tenant.Admin.CreateClientIdAsync("Bob", "+14155550102");
+        var annsMessage = await tenant.Admin.SendOkAsync(await tenant.Admin.ChatIdAsync(ann), "the walnut contract");
+        var bobsMessage = await tenant.Admin.SendOkAsync(await tenant.Admin.ChatIdAsync(bob), "another walnut contract");
+        const string url = "/api/v1/messages/search?query=walnut&limit=200";
+
+        var beforeDelete = await tenant.Admin.WalkAsync(url);
+        Assert.Equal(HttpStatusCode.OK, (await tenant.Admin.DeleteAsync($"/api/v1/clients/{ann}")).StatusCode);
+        var whileDeleted = await tenant.Admin.WalkAsync(url);
+        Assert.Equal(HttpStatusCode.OK, (await tenant.Admin.PostAsync($"/api/v1/clients/{ann}/restore", null)).StatusCode);
+        var afterRestore = await tenant.Admin.WalkAsync(url);
+
+        Assert.Equal(new[] { bobsMessage, annsMessage }.IdsOf(), beforeDelete.IdsOf());
+        Assert.Equal(new[] { bobsMessage }.IdsOf(), whileDeleted.IdsOf());
+        Assert.Equal(new[] { bobsMessage, annsMessage }.IdsOf(), afterRestore.IdsOf());
+    }
+
     [Theory]
     [InlineData("/api/v1/messages/search")]
     [InlineData("/api/v1/messages/search?query=%20%20")]

@@ -32,6 +32,34 @@ public sealed class RetentionTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task AChatWhoseLastMessageExpiredNoLongerShowsItsTextInThePreview()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        var agent = await Factory.CreateUserAsync(tenant, "agent");
+        var quiet = await tenant.Admin.ChatIdAsync(await tenant.Admin.CreateClientIdAsync("Ann", "+14155550101"));
+        var busy = await tenant.Admin.ChatIdAsync(await tenant.Admin.CreateClientIdAsync("Bob", "+14155550102"));
+        var old = await tenant.Admin.SendOkAsync(quiet, "The quince secret");
+        await tenant.Admin.SendOkAsync(busy, "Fresh news");
+        await AgeMessageAsync(tenant.Id, old.Str("id"), days: 31);
+        await ExecuteAsync("update chats set last_message_at = now() - interval '31 days' where tenant_id = @tenant and chat_id = @id", tenant.Id, quiet);
+        await SetPolicyOkAsync(tenant, new { messageDays = 30 });
+
+        await RunOkAsync(tenant);
+        var listed = await tenant.Admin.WalkAsync("/api/v1/chats?limit=200");
+        var opened = await tenant.Admin.GetOkAsync($"/api/v1/chats/{quiet}");
+        // The chat writes its row again when it changes: what it holds must not bring the text back.
+        var added = await tenant.Admin.PostAsJsonAsync($"/api/v1/chats/{quiet}/members", new { kind = "user", userId = agent.Id });
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        var listedAfterChange = await tenant.Admin.RawAsync("/api/v1/chats?limit=200");
+
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, Assert.Single(listed, c => c.Str("id") == quiet).GetProperty("lastMessage").ValueKind);
+        Assert.Equal("Fresh news", Assert.Single(listed, c => c.Str("id") == busy).GetProperty("lastMessage").Str("text"));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, opened.GetProperty("lastMessage").ValueKind);
+        Assert.DoesNotContain("quince", listedAfterChange, StringComparison.Ordinal);
+        Assert.Contains("Fresh news", listedAfterChange, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheAuditTrailKeepsTheFactAndCountsOfTheDeletion()
     {
         var tenant = await Factory.CreateTenantAsync();

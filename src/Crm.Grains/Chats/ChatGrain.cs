@@ -257,6 +257,19 @@ internal sealed partial class ChatGrain(
         return Result<ChatView>.Ok(View(actor.UserId));
     }
 
+    /// <remarks>
+    /// A chat activated by this call loaded the cleared row and has nothing to do. An active one drops the preview it
+    /// holds and writes its row again, so a change it committed after the job's update cannot bring the text back.
+    /// </remarks>
+    public async Task ForgetPreviewAsync(long seq)
+    {
+        if (_chat is not { LastMessage: { } preview } chat || preview.Seq > seq)
+            return;
+        chat = chat with { LastMessage = null };
+        await CommitAsync(Change() with { Chat = chat });
+        _chat = chat;
+    }
+
     private async Task<IReadOnlyList<AttachmentRef>> DescribeAttachmentsAsync(IReadOnlyList<AttachmentRef> requested, Errors errors)
     {
         if (requested.Count == 0)

@@ -60,6 +60,12 @@ public interface IChatGrain : IGrainWithStringKey
     Task<ChatView?> DescribeAsync();
 
     /// <summary>
+    /// Drops the chat's list preview if it shows message <paramref name="seq"/> or an older one: retention deleted that
+    /// message, so its text is shown nowhere any more. Called by the retention job after it cleared the chat's row.
+    /// </summary>
+    Task ForgetPreviewAsync(long seq);
+
+    /// <summary>
     /// Activates the chat if it is not active: its activation loads the outbox and runs it. The outbox sweep calls it
     /// for a chat whose outbox is overdue, which happens when the silo the chat was active on died.
     /// </summary>

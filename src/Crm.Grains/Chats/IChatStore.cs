@@ -38,7 +38,7 @@ public interface IChatStore
     /// <summary>The chat and seq of a message by our id, or by the id its provider gave it.</summary>
     Task<MessageLocation?> LocateAsync(string tenantId, string? messageId, Transport transport, string? providerMessageId);
 
-    /// <summary>Full-text search over the tenant's message history, newest first.</summary>
+    /// <summary>Full-text search over the tenant's message history, newest first; messages of a deleted client are left out.</summary>
     Task<Page<ChatMessage>> SearchMessagesAsync(string tenantId, string query, int limit, string? cursor);
 
     /// <summary>

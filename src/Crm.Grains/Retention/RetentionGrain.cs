@@ -63,6 +63,8 @@ internal sealed class RetentionGrain(
             MessagesDeleted = run.MessagesBefore is { } m ? await store.DeleteMessagesAsync(TenantId, m, batch) : 0,
             AttachmentsDeleted = run.AttachmentsBefore is { } a ? await store.DeleteAttachmentsAsync(TenantId, a, batch) : 0,
         };
+        if (run.MessagesBefore is { } expired)
+            await ForgetPreviewsAsync(expired, batch);
 
         // The trail keeps the fact and the counts of the deletion, never what was deleted.
         var data = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -74,5 +76,22 @@ internal sealed class RetentionGrain(
         });
         await audit.AppendAsync(AuditEvent.Of(actor, now, "retention.deleted", "tenant", TenantId, data: data));
         return run;
+    }
+
+    /// <summary>
+    /// A chat whose last message expired keeps no text of it: the rows are cleared a batch at a time, and each of those
+    /// chats is told, so one that is active drops the preview it holds in memory.
+    /// </summary>
+    private async Task ForgetPreviewsAsync(DateTimeOffset before, int batch)
+    {
+        const int concurrentChats = 32;
+        while (true)
+        {
+            var cleared = await store.ClearExpiredPreviewsAsync(TenantId, before, batch);
+            foreach (var chunk in cleared.Chunk(concurrentChats))
+                await Task.WhenAll(chunk.Select(c => GrainFactory.GetGrain<IChatGrain>(Ids.Key(TenantId, c.ClientId)).ForgetPreviewAsync(c.Seq)));
+            if (cleared.Count < batch)
+                return;
+        }
     }
 }

@@ -18,6 +18,7 @@ public static class ProviderServices
         services.Configure<ChannelOptions>(configuration.GetSection(ChannelOptions.SectionName));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WidgetSessions>();
+        services.AddHostedService<ChannelSecretWarnings>();
         return services;
     }
 

@@ -69,5 +69,6 @@ public sealed class WidgetSessions(IOptionsMonitor<ChannelOptions> options, Time
 
     private string? TokenSecretOf(string tenantId) => Settings(tenantId)?.TokenSecret;
 
-    internal static bool IsUsable(WidgetSettings widget) => widget.SiteKey.Length > 0 && widget.TokenSecret.Length > 0;
+    /// <summary>A widget with a site key and secrets long enough (<see cref="ChannelSecretRules.WidgetSecretsUsable"/>); any other is off.</summary>
+    internal static bool IsUsable(WidgetSettings widget) => widget.SiteKey.Length > 0 && ChannelSecretRules.WidgetSecretsUsable(widget);
 }

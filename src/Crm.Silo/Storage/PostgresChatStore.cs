@@ -413,9 +413,11 @@ internal sealed class PostgresChatStore(NpgsqlDataSource db, GroupCommit writer,
     {
         var before = long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var pos) ? pos : long.MaxValue;
         await using var cmd = db.CreateCommand($"""
-            select {MessageColumns}, pos from messages
-            where tenant_id = @tenant and search @@ plainto_tsquery('simple', @query) and pos < @before
-            order by pos desc
+            select {MessageColumns}, pos from messages m
+            where m.tenant_id = @tenant and m.search @@ plainto_tsquery('simple', @query) and m.pos < @before
+              and not exists (select 1 from clients ci
+                              where ci.tenant_id = m.tenant_id and ci.client_id = m.client_id and ci.deleted_at is not null)
+            order by m.pos desc
             limit @limit
             """);
         cmd.Parameters.AddWithValue("tenant", tenantId);

@@ -12,6 +12,26 @@ internal sealed class PostgresRetentionStore(NpgsqlDataSource db) : IRetentionSt
     public Task<long> DeleteMessagesAsync(string tenantId, DateTimeOffset before, int batchSize) =>
         DeleteInBatchesAsync("messages", "chat_id, seq", tenantId, before, batchSize);
 
+    /// <remarks>The outer condition is checked again on the locked row, so a message arriving meanwhile keeps its preview.</remarks>
+    public async Task<IReadOnlyList<(string ClientId, long Seq)>> ClearExpiredPreviewsAsync(string tenantId, DateTimeOffset before, int batchSize)
+    {
+        await using var cmd = db.CreateCommand("""
+            update chats set last_message = null
+            where tenant_id = @tenant and last_message is not null and last_message_at < @before and chat_id in (
+                select chat_id from chats
+                where tenant_id = @tenant and last_message is not null and last_message_at < @before limit @batch)
+            returning client_id, last_seq
+            """);
+        cmd.Parameters.AddWithValue("tenant", tenantId);
+        cmd.Parameters.AddWithValue("before", before);
+        cmd.Parameters.AddWithValue("batch", batchSize);
+        var cleared = new List<(string, long)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            cleared.Add((reader.GetString(0), reader.GetInt64(1)));
+        return cleared;
+    }
+
     public Task<long> DeleteAttachmentsAsync(string tenantId, DateTimeOffset before, int batchSize) =>
         DeleteInBatchesAsync("attachments", "id", tenantId, before, batchSize);
 

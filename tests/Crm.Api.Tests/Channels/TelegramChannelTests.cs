@@ -87,6 +87,20 @@ public sealed class TelegramChannelTests(ApiFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASecretTokenShorterThan16CharactersRefusesEveryWebhookCallEvenWithThatSecret()
+    {
+        var tenant = await Factory.CreateTenantAsync();
+        const string secret = "fifteen_chars_x";
+        Factory.ConfigureChannels(tenant.Id, c => c.Telegram = new TelegramSettings { BotToken = "1234567:abc", SecretToken = secret, BaseUrl = telegram.BaseUrl.ToString() });
+        var driver = new TelegramDriver(Factory, tenant.Id, secret);
+
+        var response = await driver.UpdateAsync(TelegramUpdates.Text(800001, ChatId, 1, "forged"));
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Empty(await tenant.Admin.AllClientsAsync());
+    }
+
+    [Fact]
     public async Task AReplyReachesTheBotApiAndIsSent()
     {
         var (tenant, driver, token) = await TenantWithBotAsync();

@@ -12,7 +12,7 @@ namespace Crm.Api.Tests.Channels;
 [Collection(ChannelCollection.Name)]
 public sealed class WidgetChannelTests(ChannelApiFixture fixture) : IAsyncLifetime
 {
-    private const string SiteSecret = "site-secret-for-tests";
+    private const string SiteSecret = "site-secret-for-tests-of-32-chars-at-least";
     private Tenant tenant = null!;
     private string siteKey = "";
 
@@ -180,6 +180,21 @@ public sealed class WidgetChannelTests(ChannelApiFixture fixture) : IAsyncLifeti
 
         await unknown.AssertProblemAsync(HttpStatusCode.NotFound);
         await missing.AssertInvalidAsync("siteKey");
+    }
+
+    [Theory]
+    [InlineData("token-secret-of-31-characters-x", null)]
+    [InlineData("token-secret-of-at-least-32-chars", "site-secret-of-31-characters-xx")]
+    public async Task AWidgetWhoseSecretIsShorterThan32CharactersStartsNoSession(string tokenSecret, string? siteSecret)
+    {
+        var weak = await fixture.CreateTenantAsync(id => new TenantChannels
+        {
+            Widget = new WidgetSettings { SiteKey = "pk_weak_" + id, SiteSecret = siteSecret, TokenSecret = tokenSecret },
+        });
+
+        var response = await StartAsync(new { siteKey = "pk_weak_" + weak.Id, name = "Maya" });
+
+        await response.AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Crm.Providers.Tests.Website;
 
 public sealed class WidgetSessionsTests
 {
-    private const string SiteSecret = "site-secret-1";
+    private const string SiteSecret = "site-secret-1-of-at-least-32-chars";
     private readonly ManualClock clock = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
     private readonly WidgetSessions sessions;
 
@@ -16,9 +16,9 @@ public sealed class WidgetSessionsTests
         var options = new ChannelOptions();
         options.Tenants["tn_1"] = new TenantChannels
         {
-            Widget = new WidgetSettings { SiteKey = "pk_site_1", SiteSecret = SiteSecret, TokenSecret = "token-secret-1", TokenLifetime = TimeSpan.FromHours(2) },
+            Widget = new WidgetSettings { SiteKey = "pk_site_1", SiteSecret = SiteSecret, TokenSecret = "token-secret-1-of-at-least-32-chars", TokenLifetime = TimeSpan.FromHours(2) },
         };
-        options.Tenants["tn_2"] = new TenantChannels { Widget = new WidgetSettings { SiteKey = "pk_site_2", TokenSecret = "token-secret-2" } };
+        options.Tenants["tn_2"] = new TenantChannels { Widget = new WidgetSettings { SiteKey = "pk_site_2", TokenSecret = "token-secret-2-of-at-least-32-chars" } };
         sessions = new WidgetSessions(new FixedOptions(options), clock);
     }
 
@@ -88,11 +88,29 @@ public sealed class WidgetSessionsTests
         Assert.Equal(WidgetSessionError.IdentityNotProven, sessions.Start("pk_site_2", "customer-42", HashOf("customer-42"), null, null).Error);
     }
 
+    [Theory]
+    [InlineData("token-secret-of-31-characters-x", null)]
+    [InlineData("token-secret-of-at-least-32-chars", "site-secret-of-31-characters-xx")]
+    public void AWidgetWithASecretShorterThan32CharactersIsOff(string tokenSecret, string? siteSecret)
+    {
+        var options = new ChannelOptions();
+        var widget = new WidgetSettings { SiteKey = "pk_short", TokenSecret = tokenSecret, SiteSecret = siteSecret };
+        options.Tenants["tn_3"] = new TenantChannels { Widget = widget };
+        var shortSecrets = new WidgetSessions(new FixedOptions(options), clock);
+
+        var (session, error) = shortSecrets.Start("pk_short", null, null, "Maya", null);
+
+        Assert.Equal((null, WidgetSessionError.UnknownSite), (session, error));
+        Assert.Null(shortSecrets.Settings("tn_3"));
+        Assert.False(new WebsiteAdapter().Serves(Transport.Website, options.Tenants["tn_3"]));
+        Assert.Single(ChannelSecretRules.Problems("tn_3", options.Tenants["tn_3"]), p => p.Contains(siteSecret is null ? "TokenSecret" : "SiteSecret", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task AReplyToAVisitorIsDeliveredAtOnceWithoutAProvider()
     {
         var adapter = new WebsiteAdapter();
-        var channels = new TenantChannels { Widget = new WidgetSettings { SiteKey = "pk", TokenSecret = "t" } };
+        var channels = new TenantChannels { Widget = new WidgetSettings { SiteKey = "pk", TokenSecret = "token-secret-of-at-least-32-chars" } };
 
         var outcome = await adapter.SendAsync(new OutboundEnvelope { Transport = Transport.Website, To = "website:vis_1", Text = "hi" }, channels, CancellationToken.None);
 
